@@ -1,0 +1,1 @@
+"""target-pipedrive: a Singer target that upserts Segment-shaped events into Pipedrive."""
