@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import values
+from ..pipedrive.entities import ACTIVITY, DEAL, ORGANIZATION, PERSON
+from ..runtime import Runtime
+from . import common
+from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, match_pair
 
 
@@ -58,3 +65,41 @@ SPEC = ActionSpec(
         FieldSpec("done", "Done", "boolean", "Whether the Activity is done or not.", default=_prop("done")),
     ),
 )
+
+
+def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
+    warnings: list[str] = []
+    body: dict[str, Any] = {}
+    for key in ("subject", "note"):
+        if common.given(payload, key):
+            body[key] = str(payload[key])
+    if common.given(payload, "description"):
+        body["public_description"] = str(payload["description"])
+    if common.given(payload, "type"):
+        body["type"] = common.convert(payload, "type", rt.catalog.activity_type)
+    if common.given(payload, "due_date"):
+        body["due_date"] = common.convert(payload, "due_date", values.date)
+    if common.given(payload, "due_time"):
+        body["due_time"] = common.convert(payload, "due_time", values.hh_mm, what="due time")
+    if common.given(payload, "duration"):
+        body["duration"] = common.convert(payload, "duration", values.hh_mm, what="duration", max_hours=99)
+    if payload.get("done") is not None:
+        body["done"] = bool(payload["done"])
+    person_id = common.association(rt, PERSON, payload, "person", warnings)
+    if person_id is not None:
+        # API v2 sets an activity's person through its primary participant.
+        body["participants"] = [{"person_id": person_id, "primary": True}]
+    org_id = common.association(rt, ORGANIZATION, payload, "organization", warnings)
+    if org_id is not None:
+        body["org_id"] = org_id
+    deal_id = common.association(rt, DEAL, payload, "deal", warnings)
+    if deal_id is not None:
+        body["deal_id"] = deal_id
+    if common.given(payload, "activity_id"):
+        activity_id = common.convert(payload, "activity_id", values.integer, what="activity id")
+        if not body:
+            return Skip("nothing to update", warnings)
+        return Write("PATCH", ACTIVITY.item(activity_id), body, "updated", warnings=warnings)
+    if not body:
+        raise Reject("an activity needs at least a subject, a type or a link", field="subject")
+    return Write("POST", ACTIVITY.collection, body, "created", warnings=warnings)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import values
+from ..pipedrive.entities import DEAL, ORGANIZATION, PERSON
+from ..runtime import Runtime
+from . import common
+from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, match_pair, visible_to_field
 
 
@@ -79,3 +86,69 @@ SPEC = ActionSpec(
         custom_fields_field(),
     ),
 )
+
+
+def _body(payload: dict[str, Any], rt: Runtime, warnings: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if common.given(payload, "title"):
+        body["title"] = str(payload["title"])
+    if common.given(payload, "value"):
+        body["value"] = common.convert(payload, "value", values.number, what="deal value")
+    if common.given(payload, "currency"):
+        body["currency"] = common.convert(payload, "currency", values.currency)
+    if common.given(payload, "stage_id"):
+        body["stage_id"] = common.convert(payload, "stage_id", values.integer, what="stage id")
+    status = payload.get("status")
+    if status in ("open", "won", "lost"):
+        body["status"] = status
+    if common.given(payload, "expected_close_date"):
+        body["expected_close_date"] = common.convert(payload, "expected_close_date", values.date)
+    if common.given(payload, "probability"):
+        body["probability"] = common.convert(payload, "probability", values.number, what="probability")
+    if common.given(payload, "lost_reason"):
+        if status == "lost":
+            body["lost_reason"] = str(payload["lost_reason"])
+        else:
+            # Pipedrive refuses a lost reason on a deal that is not lost.
+            warnings.append("lost_reason is sent only with status 'lost'; it was left out")
+    if (visibility := common.visible_to(payload)) is not None:
+        body["visible_to"] = visibility
+    if fields := common.custom_field_values(rt, DEAL, payload):
+        body["custom_fields"] = fields
+    if common.given(payload, "add_time") and rt.first_time("deal.add_time"):
+        warnings.append("Pipedrive's API v2 cannot set a deal's creation time: add_time is not sent")
+    return body
+
+
+def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
+    warnings: list[str] = []
+    match = value = found = None
+    if common.given(payload, "deal_match_value"):
+        match, value, found = common.lookup(rt, DEAL, payload, "deal_match_field", "deal_match_value")
+    person_id = common.association(rt, PERSON, payload, "person", warnings)
+    org_id = common.association(rt, ORGANIZATION, payload, "organization", warnings)
+    body = _body(payload, rt, warnings)
+    if person_id is not None:
+        body["person_id"] = person_id
+    if org_id is not None:
+        body["org_id"] = org_id
+    deleted = payload.get("status") == "deleted"
+    if found is not None:
+        if deleted:
+            return Write("PATCH", DEAL.item(found), {"is_deleted": True}, "deleted", warnings=warnings)
+        return Write("PATCH", DEAL.item(found), body, "updated", warnings=warnings)
+    if match is not None and match.kind == "id":
+        raise Reject(f"deal {value} does not exist", field="deal_match_value")
+    if deleted:
+        return Skip("the deal is deleted and does not exist in Pipedrive", warnings)
+    if person_id is None and org_id is None:
+        raise Reject(
+            "No related organization or person, unable to create deal: map person_match_value or "
+            "organization_match_value to an existing person or organization",
+            field="person_match_value",
+        )
+    remember = None
+    if match is not None and value is not None:
+        common.write_back(body, match, value, warnings)
+        remember = (match, value)
+    return Write("POST", DEAL.collection, body, "created", remember=remember, warnings=warnings)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import values
+from ..pipedrive.entities import LEAD, ORGANIZATION, PERSON
+from ..runtime import Runtime
+from . import common
+from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, match_pair, visible_to_field
 
 
@@ -59,3 +66,40 @@ SPEC = ActionSpec(
         visible_to_field("Lead"),
     ),
 )
+
+
+def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
+    warnings: list[str] = []
+    body: dict[str, Any] = {}
+    if common.given(payload, "title"):
+        body["title"] = str(payload["title"])
+    if common.given(payload, "amount"):
+        amount = common.convert(payload, "amount", values.number, what="amount")
+        code = (
+            common.convert(payload, "currency", values.currency)
+            if common.given(payload, "currency")
+            else rt.default_currency()
+        )
+        body["value"] = {"amount": amount, "currency": code}
+    elif common.given(payload, "currency"):
+        warnings.append("currency without amount: the lead's value is left as it is")
+    if common.given(payload, "expected_close_date"):
+        body["expected_close_date"] = common.convert(payload, "expected_close_date", values.date)
+    if (visibility := common.visible_to(payload)) is not None:
+        # Leads live on API v1, where visible_to is a string.
+        body["visible_to"] = str(visibility)
+    person_id = common.association(rt, PERSON, payload, "person", warnings)
+    if person_id is not None:
+        body["person_id"] = person_id
+    org_id = common.association(rt, ORGANIZATION, payload, "organization", warnings)
+    if org_id is not None:
+        body["organization_id"] = org_id
+    if common.given(payload, "lead_id"):
+        return Write("PATCH", LEAD.item(str(payload["lead_id"]).strip()), body, "updated", warnings=warnings)
+    if person_id is None and org_id is None:
+        raise Reject(
+            "No related organization or person, unable to create lead: map person_match_value or "
+            "organization_match_value to an existing person or organization",
+            field="person_match_value",
+        )
+    return Write("POST", LEAD.collection, body, "created", warnings=warnings)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import values
+from ..pipedrive.entities import DEAL, NOTE, ORGANIZATION, PERSON
+from ..runtime import Runtime
+from . import common
+from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, match_pair
 
 _LINK = " One of Lead, Person, Organization or Deal must be linked!"
@@ -39,3 +46,27 @@ SPEC = ActionSpec(
         ),
     ),
 )
+
+
+def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
+    warnings: list[str] = []
+    body: dict[str, Any] = {"content": str(payload["content"])}
+    if common.given(payload, "lead_id"):
+        body["lead_id"] = str(payload["lead_id"]).strip()
+    for entity, prefix, key in ((PERSON, "person", "person_id"), (ORGANIZATION, "organization", "org_id")):
+        found = common.association(rt, entity, payload, prefix, warnings)
+        if found is not None:
+            body[key] = found
+    deal_id = common.association(rt, DEAL, payload, "deal", warnings)
+    if deal_id is not None:
+        body["deal_id"] = deal_id
+    if common.given(payload, "note_id"):
+        note_id = common.convert(payload, "note_id", values.integer, what="note id")
+        return Write("PUT", NOTE.item(note_id), body, "updated", warnings=warnings)
+    if len(body) == 1:
+        raise Reject(
+            "a note must be linked to a lead, person, organization or deal, and none was found: map lead_id "
+            "or a match value of an existing entity",
+            field="person_match_value",
+        )
+    return Write("POST", NOTE.collection, body, "created", warnings=warnings)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import values
+from ..pipedrive.entities import ORGANIZATION
+from ..runtime import Runtime
+from . import common
+from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, visible_to_field
 
 SPEC = ActionSpec(
@@ -32,3 +39,31 @@ SPEC = ActionSpec(
         custom_fields_field(),
     ),
 )
+
+
+def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
+    warnings: list[str] = []
+    match, value, found = common.lookup(rt, ORGANIZATION, payload, "match_field", "match_value")
+    body: dict[str, Any] = {}
+    if common.given(payload, "name"):
+        body["name"] = str(payload["name"])
+    if (visibility := common.visible_to(payload)) is not None:
+        body["visible_to"] = visibility
+    if fields := common.custom_field_values(rt, ORGANIZATION, payload):
+        body["custom_fields"] = fields
+    if found is not None:
+        if not body:
+            return Skip("nothing to update", warnings)
+        return Write("PATCH", ORGANIZATION.item(found), body, "updated", warnings=warnings)
+    if match.kind == "id":
+        raise Reject(
+            f"organization {value} does not exist; to create organizations, match on name or an "
+            "'External ID' field",
+            field="match_value",
+        )
+    common.write_back(body, match, value, warnings)
+    if not body.get("name"):
+        raise Reject("a new organization needs a name: map the `name` field", field="name")
+    if common.given(payload, "add_time"):
+        body["add_time"] = common.convert(payload, "add_time", values.rfc3339)
+    return Write("POST", ORGANIZATION.collection, body, "created", remember=(match, value), warnings=warnings)

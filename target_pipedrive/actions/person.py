@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from .. import values
+from ..pipedrive.entities import PERSON
+from ..runtime import Runtime
+from . import common
+from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, visible_to_field
 
 SPEC = ActionSpec(
@@ -46,3 +53,39 @@ SPEC = ActionSpec(
         custom_fields_field(),
     ),
 )
+
+
+def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
+    warnings: list[str] = []
+    match, value, found = common.lookup(rt, PERSON, payload, "match_field", "match_value")
+    body: dict[str, Any] = {}
+    if common.given(payload, "name"):
+        body["name"] = str(payload["name"])
+    if common.given(payload, "email"):
+        body["emails"] = common.contacts(payload["email"])
+    if common.given(payload, "phone"):
+        body["phones"] = common.contacts(payload["phone"])
+    if (visibility := common.visible_to(payload)) is not None:
+        body["visible_to"] = visibility
+    if fields := common.custom_field_values(rt, PERSON, payload):
+        body["custom_fields"] = fields
+    if found is not None:
+        if not body:
+            return Skip("nothing to update", warnings)
+        return Write("PATCH", PERSON.item(found), body, "updated", warnings=warnings)
+    if match.kind == "id":
+        raise Reject(
+            f"person {value} does not exist; to create persons, match on email or an 'External ID' field",
+            field="match_value",
+        )
+    common.write_back(body, match, value, warnings)
+    if not body.get("name"):
+        emails = body.get("emails") or []
+        if not emails:
+            raise Reject("a new person needs a name: map the `name` field", field="name")
+        # Pipedrive requires a name; the address is what its own web forms fall back to.
+        body["name"] = emails[0]["value"]
+        warnings.append("no name given: the new person is named after their email address")
+    if common.given(payload, "add_time"):
+        body["add_time"] = common.convert(payload, "add_time", values.rfc3339)
+    return Write("POST", PERSON.collection, body, "created", remember=(match, value), warnings=warnings)

@@ -1,0 +1,122 @@
+"""Steps every action shares: present values, match-field lookups, associations, custom fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import custom_fields as custom
+from .. import values
+from ..pipedrive.entities import Entity
+from ..pipedrive.fields import UnknownField
+from ..pipedrive.lookup import LookupRejected
+from ..pipedrive.match import MatchField, UnsearchableField
+from ..runtime import Runtime
+from .plan import Reject
+
+
+def given(payload: dict[str, Any], key: str) -> bool:
+    value = payload.get(key)
+    return value is not None and value != "" and value != []
+
+
+def convert(payload: dict[str, Any], key: str, how: Any, **kwargs: Any) -> Any:
+    """payload[key] through a values.* converter, a ValueError becoming a rejection of that field."""
+    try:
+        return how(payload[key], **kwargs)
+    except ValueError as exc:
+        raise Reject(str(exc), field=key) from exc
+
+
+def match_field(rt: Runtime, entity: Entity, payload: dict[str, Any], field_key: str) -> MatchField:
+    try:
+        return rt.match_field(entity, payload.get(field_key))
+    except (UnknownField, UnsearchableField) as exc:
+        raise Reject(str(exc), field=field_key) from exc
+
+
+def lookup(
+    rt: Runtime, entity: Entity, payload: dict[str, Any], field_key: str, value_key: str
+) -> tuple[MatchField, str, int | None]:
+    """Resolve the match field and find the entity whose field equals the match value."""
+    match = match_field(rt, entity, payload, field_key)
+    value = str(payload[value_key]).strip()
+    if not value:
+        raise Reject(f"{value_key} is empty", field=value_key)
+    try:
+        return match, value, rt.finder.find(match, value)
+    except LookupRejected as exc:
+        raise Reject(str(exc), field=value_key) from exc
+
+
+def association(
+    rt: Runtime, entity: Entity, payload: dict[str, Any], prefix: str, warnings: list[str]
+) -> int | None:
+    """The id of the entity a `<prefix>_match_value` names; a miss is a warning, not a create."""
+    value_key = f"{prefix}_match_value"
+    if not given(payload, value_key):
+        return None
+    match, value, found = lookup(rt, entity, payload, f"{prefix}_match_field", value_key)
+    if found is None:
+        warnings.append(f"no {entity.label} has {match.describe()} = {value!r}; the link is left out")
+    return found
+
+
+def custom_field_values(rt: Runtime, entity: Entity, payload: dict[str, Any]) -> dict[str, Any]:
+    """`custom_fields` keyed by field key, each value in its type's API v2 shape."""
+    given_fields = payload.get("custom_fields") or {}
+    result: dict[str, Any] = {}
+    for wanted, value in given_fields.items():
+        try:
+            field = rt.catalog.resolve(entity, str(wanted))
+        except UnknownField as exc:
+            raise Reject(str(exc), field=f"custom_fields.{wanted}") from exc
+        if not field.is_custom:
+            raise Reject(
+                f"{field.name!r} is a built-in {entity.label} field, not a custom field; map it to its own field",
+                field=f"custom_fields.{wanted}",
+            )
+        try:
+            result[field.key] = custom.convert(field, value)
+        except ValueError as exc:
+            raise Reject(str(exc), field=f"custom_fields.{wanted}") from exc
+    return result
+
+
+def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: list[str]) -> None:
+    """Put the match value into a create's body, so the next run finds the entity by it."""
+    if match.kind == "email":
+        emails = body.setdefault("emails", [])
+        if not any(str(e["value"]).casefold() == value.casefold() for e in emails):
+            emails.append({"value": value, "primary": not emails, "label": "work"})
+    elif match.kind == "phone":
+        phones = body.setdefault("phones", [])
+        if not any(values_digits(p["value"]) == values_digits(value) for p in phones):
+            phones.append({"value": value, "primary": not phones, "label": "work"})
+    elif match.kind in ("name", "title"):
+        if body.get(match.kind) not in (None, value):
+            warnings.append(f"{match.kind} {body[match.kind]!r} replaced by the match value {value!r} on create")
+        body[match.kind] = value
+    elif match.kind == "custom" and match.field is not None:
+        fields = body.setdefault("custom_fields", {})
+        try:
+            fields[match.key] = custom.convert(match.field, value)
+        except ValueError as exc:
+            raise Reject(str(exc), field="match_value") from exc
+
+
+def values_digits(text: Any) -> str:
+    return "".join(ch for ch in str(text) if ch.isdigit())
+
+
+def visible_to(payload: dict[str, Any]) -> int | None:
+    return convert(payload, "visible_to", values.visible_to) if given(payload, "visible_to") else None
+
+
+def contacts(items: list[Any]) -> list[dict[str, Any]]:
+    """API v2's email/phone objects: the first is primary, labelled work unless given."""
+    result = []
+    for item in items:
+        if item is None or item == "":
+            continue
+        result.append({"value": str(item).strip(), "primary": not result, "label": "work"})
+    return result

@@ -1,0 +1,38 @@
+"""What an action decides to do with one record: a write, a skip, or a rejection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..pipedrive.match import MatchField
+
+Outcome = Literal["created", "updated", "deleted"]
+
+
+@dataclass
+class Write:
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    outcome: Outcome
+    # After a create, the identity to remember so the rest of the run finds the new entity.
+    remember: tuple[MatchField, str] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Skip:
+    """Nothing to send: the entity already is as the record says."""
+
+    reason: str
+    warnings: list[str] = field(default_factory=list)
+
+
+class Reject(Exception):  # noqa: N818 - a record outcome, raised from deep inside payload building
+    """The record cannot be written; `field` names the mapping field at fault, if one is."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field

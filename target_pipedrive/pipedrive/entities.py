@@ -1,0 +1,34 @@
+"""The Pipedrive entities the target writes, and where each lives in the current API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str  # person, organization, deal, activity, lead, note
+    collection: str  # the API path of the collection
+    fields_path: str | None  # the field catalogue of this entity
+    search_path: str | None  # the entity's own search endpoint
+    label: str  # as a person reads it in messages
+
+    def item(self, entity_id: int | str) -> str:
+        return f"{self.collection}/{entity_id}"
+
+
+PERSON = Entity("person", "/api/v2/persons", "/api/v2/personFields", "/api/v2/persons/search", "person")
+ORGANIZATION = Entity(
+    "organization",
+    "/api/v2/organizations",
+    "/api/v2/organizationFields",
+    "/api/v2/organizations/search",
+    "organization",
+)
+DEAL = Entity("deal", "/api/v2/deals", "/api/v2/dealFields", "/api/v2/deals/search", "deal")
+ACTIVITY = Entity("activity", "/api/v2/activities", "/api/v2/activityFields", None, "activity")
+# Leads and notes have no CRUD in API v2; leads carry the deal custom fields.
+LEAD = Entity("lead", "/api/v1/leads", "/api/v2/dealFields", "/api/v2/leads/search", "lead")
+NOTE = Entity("note", "/api/v1/notes", None, None, "note")
+
+MATCHABLE = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL)}

@@ -1,0 +1,51 @@
+"""What the sinks share for one run: the client, the field catalogues, the finder and the settings."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .pipedrive.entities import Entity
+from .pipedrive.fields import FieldCatalog
+from .pipedrive.lookup import EntityFinder
+from .pipedrive.match import MatchField, resolve_match_field
+
+if TYPE_CHECKING:
+    from .pipedrive.client import PipedriveClient
+
+
+@dataclass
+class Runtime:
+    client: PipedriveClient
+    catalog: FieldCatalog
+    finder: EntityFinder
+    # The default match field per matchable entity (settings person_field, organization_field, deal_field).
+    default_match: dict[str, str]
+    _matches: dict[tuple[str, str], MatchField] = field(default_factory=dict)
+    _default_currency: str | None = None
+    _warned: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def match_field(self, entity: Entity, wanted: str | None) -> MatchField:
+        """The match field named by a record (or the setting, or `id`), resolved once per run."""
+        name = (wanted or self.default_match.get(entity.name) or "id").strip()
+        cache_key = (entity.name, name)
+        if cache_key not in self._matches:
+            self._matches[cache_key] = resolve_match_field(self.catalog, entity, name)
+        return self._matches[cache_key]
+
+    def default_currency(self) -> str:
+        """The authorized user's default currency, as Pipedrive's own forms use it."""
+        if self._default_currency is None:
+            me: dict[str, Any] = self.client.get("/api/v1/users/me").data or {}
+            self._default_currency = str(me.get("default_currency") or "USD")
+        return self._default_currency
+
+    def first_time(self, key: str) -> bool:
+        """True once per run per key: for warnings that would otherwise repeat on every record."""
+        with self._lock:
+            if key in self._warned:
+                return False
+            self._warned.add(key)
+            return True

@@ -1,0 +1,71 @@
+"""The run's accounting: per mapping and per record, so that every record in is accounted for.
+
+records in = written + unchanged + filtered by trigger + rejected, always: a record that several
+mappings act on counts once, as rejected if any of them rejected it, else written if any wrote it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+_RANK = {"rejected": 3, "written": 2, "unchanged": 1}
+
+
+@dataclass
+class MappingTally:
+    matched: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class RunSummary:
+    records_in: int = 0
+    records: Counter[str] = field(default_factory=Counter)
+    mappings: dict[str, MappingTally] = field(default_factory=dict)
+    _current: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record_started(self) -> None:
+        with self._lock:
+            self.records_in += 1
+            self._current = None
+
+    def mapping(self, name: str) -> MappingTally:
+        with self._lock:
+            return self.mappings.setdefault(name, MappingTally())
+
+    def record_outcome(self, mapping: str, outcome: str) -> None:
+        """Tally one mapping's outcome for the record being routed (created/updated/deleted/unchanged/rejected)."""
+        tally = self.mapping(mapping)
+        with self._lock:
+            setattr(tally, outcome, getattr(tally, outcome) + 1)
+            kind = outcome if outcome in ("rejected", "unchanged") else "written"
+            if self._current is None or _RANK[kind] > _RANK[self._current]:
+                self._current = kind
+
+    def record_finished(self) -> None:
+        with self._lock:
+            self.records[self._current or "filtered"] += 1
+            self._current = None
+
+    def as_dict(self, api: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {
+            "records_in": self.records_in,
+            "written": self.records["written"],
+            "unchanged": self.records["unchanged"],
+            "filtered": self.records["filtered"],
+            "rejected": self.records["rejected"],
+            "mappings": {name: tally.as_dict() for name, tally in self.mappings.items()},
+            "api": api or {},
+        }
