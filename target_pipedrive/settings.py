@@ -1,0 +1,75 @@
+"""The target's settings, declared once: validation, `--about` and the README's table all come from here."""
+
+from __future__ import annotations
+
+from singer_sdk import typing as th
+
+from .mapping.setting import mappings_property
+
+
+def _match_field(entity: str, example: str) -> th.Property:
+    return th.Property(
+        f"{entity}_field",
+        th.StringType,
+        default="id",
+        description=(
+            f"Default match field for {entity}s: the field a {entity} is looked up by when a mapping names "
+            f"none. A field's name as Pipedrive shows it (e.g. {example!r}) or its key; `id` looks the "
+            "Pipedrive id up directly. Must be a field Pipedrive can search."
+        ),
+    )
+
+
+SETTINGS = th.PropertiesList(
+    th.Property(
+        "api_token",
+        th.StringType,
+        required=True,
+        secret=True,
+        description=(
+            "Pipedrive API token (Pipedrive → Settings → Personal preferences → API). Sent only in the "
+            "x-api-token header, never in a URL, never logged."
+        ),
+    ),
+    th.Property(
+        "domain",
+        th.StringType,
+        description=(
+            "Your company domain: `acme` for https://acme.pipedrive.com (`acme.pipedrive.com` works too). "
+            "Required unless `api_url` is set."
+        ),
+    ),
+    th.Property(
+        "api_url",
+        th.StringType,
+        description=(
+            "Base URL override, e.g. the local sandbox (http://127.0.0.1:8765) or a proxy. Must be https "
+            "unless it is a loopback address. The token is sent only to this URL or to your company domain."
+        ),
+    ),
+    _match_field("person", "Email"),
+    _match_field("organization", "External ID"),
+    _match_field("deal", "External ID"),
+    mappings_property(),
+    th.Property(
+        "reject_file",
+        th.StringType,
+        default="target-pipedrive.rejects.jsonl",
+        description=(
+            "JSONL file that receives every record that could not be written (stream, record, mapping, "
+            "action, field, reason, HTTP status, Pipedrive's error). Created on the first reject only."
+        ),
+    ),
+    th.Property(
+        "request_timeout",
+        th.IntegerType,
+        default=30,
+        description="Seconds to wait for Pipedrive to answer one request.",
+    ),
+    th.Property(
+        "max_retries",
+        th.IntegerType,
+        default=5,
+        description="Retries of a request that failed for a passing reason (429, 5xx, timeout, dropped connection).",
+    ),
+)

@@ -1,0 +1,75 @@
+"""Checks of the config against the account, before any record is read.
+
+Whatever a mapping states literally (a match field, a custom field's name) is checked once here, so a
+typo fails the run at start-up with every problem listed, instead of rejecting every record. Values
+that come from records (an @path match field) are checked per record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .actions import ACTION_SPECS
+from .mapping.engine import CompiledMapping
+from .pipedrive.entities import DEAL, MATCHABLE, ORGANIZATION, PERSON, Entity
+from .pipedrive.fields import UnknownField
+from .pipedrive.match import UnsearchableField
+from .runtime import Runtime
+
+# Which entity each match-field key of each action looks up.
+_MATCH_KEYS: dict[str, Entity] = {
+    "person_match_field": PERSON,
+    "organization_match_field": ORGANIZATION,
+    "deal_match_field": DEAL,
+}
+_OWN_ENTITY = {"upsert_person": PERSON, "upsert_organization": ORGANIZATION, "upsert_deal": DEAL}
+
+
+def _literal(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and set(value) == {"@literal"} and isinstance(value["@literal"], str):
+        return value["@literal"]
+    return None
+
+
+def check_against_account(
+    runtime: Runtime, compiled: list[CompiledMapping], raw_mappings: list[dict[str, Any]] | None
+) -> list[str]:
+    problems: list[str] = []
+    for entity_name, wanted in runtime.default_match.items():
+        if wanted.strip().casefold() != "id":
+            try:
+                runtime.match_field(MATCHABLE[entity_name], wanted)
+            except (UnknownField, UnsearchableField) as exc:
+                problems.append(f"setting {entity_name}_field: {exc}")
+    enabled = {mapping.name for mapping in compiled if mapping.enabled}
+    for raw in raw_mappings or []:
+        name, action = raw.get("name"), raw.get("action")
+        if name not in enabled or action not in ACTION_SPECS:
+            continue
+        fields = raw.get("fields") or {}
+        for key, value in fields.items():
+            entity = _MATCH_KEYS.get(key) or (_OWN_ENTITY.get(action) if key == "match_field" else None)
+            wanted = _literal(value)
+            if entity is None or wanted is None:
+                continue
+            try:
+                runtime.match_field(entity, wanted)
+            except (UnknownField, UnsearchableField) as exc:
+                problems.append(f"mapping {name!r}, field {key!r}: {exc}")
+        custom = fields.get("custom_fields")
+        own = _OWN_ENTITY.get(action)
+        if own is not None and isinstance(custom, dict) and not any(k.startswith("@") for k in custom):
+            for wanted in custom:
+                try:
+                    field = runtime.catalog.resolve(own, wanted)
+                except UnknownField as exc:
+                    problems.append(f"mapping {name!r}, field 'custom_fields.{wanted}': {exc}")
+                    continue
+                if not field.is_custom:
+                    problems.append(
+                        f"mapping {name!r}, field 'custom_fields.{wanted}': {field.name!r} is a built-in "
+                        f"{own.label} field; map it to its own field instead"
+                    )
+    return problems

@@ -1,0 +1,98 @@
+"""TargetPipedrive: Segment-shaped events → Pipedrive persons, organizations, deals, activities, leads, notes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from singer_sdk import Target
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities, TargetCapabilities
+from singer_sdk.sinks import Sink
+
+from .executor import RecordExecutor
+from .mapping.engine import CompiledMapping, compile_mappings
+from .mapping.errors import MappingConfigError
+from .pipedrive.base_url import resolve_base_url
+from .pipedrive.client import PipedriveClient
+from .pipedrive.fields import FieldCatalog
+from .pipedrive.lookup import EntityFinder
+from .rejects import RejectFile
+from .routing import BOOKKEEPING_ALIAS, MappingRouter
+from .runtime import Runtime
+from .settings import SETTINGS
+from .sinks import SINK_CLASSES, BookkeepingSink
+from .startup_checks import check_against_account
+from .summary import RunSummary
+
+
+class TargetPipedrive(Target):
+    """Upserts Segment-shaped events into Pipedrive through config-defined mappings."""
+
+    name = "target-pipedrive"
+    config_jsonschema = SETTINGS.to_dict()
+    # Mappings replace the SDK's stream maps and flattening: see routing.py.
+    capabilities: ClassVar[list[CapabilitiesEnum]] = [
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STRUCTURED_LOGGING,
+        TargetCapabilities.VALIDATE_RECORDS,
+    ]
+
+    def setup_mapper(self) -> None:
+        """Compile the mappings and prepare the run before any message is read."""
+        config = dict(self.config)
+        try:
+            self.compiled_mappings: list[CompiledMapping] = compile_mappings(
+                config.get("mappings"),
+                person_field=config.get("person_field") or "id",
+                organization_field=config.get("organization_field") or "id",
+            )
+        except MappingConfigError as exc:
+            raise ConfigValidationError("Invalid mappings", errors=str(exc).splitlines()) from exc
+        try:
+            base_url = resolve_base_url(config.get("domain"), config.get("api_url"))
+        except ValueError as exc:
+            raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
+        self.client = PipedriveClient(
+            base_url,
+            config["api_token"],
+            timeout=float(config.get("request_timeout") or 30),
+            max_retries=int(config.get("max_retries") or 5),
+            logger=self.logger.getChild("http"),
+        )
+        self.runtime = Runtime(
+            client=self.client,
+            catalog=FieldCatalog(self.client),
+            finder=EntityFinder(self.client),
+            default_match={
+                "person": config.get("person_field") or "id",
+                "organization": config.get("organization_field") or "id",
+                "deal": config.get("deal_field") or "id",
+            },
+        )
+        problems = check_against_account(self.runtime, self.compiled_mappings, config.get("mappings"))
+        if problems:
+            raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
+        self.summary = RunSummary()
+        self.rejects = RejectFile(config.get("reject_file"))
+        self.executor = RecordExecutor(self.runtime, self.summary, self.rejects, self.logger)
+        self.mapping_actions = {mapping.name: mapping.action for mapping in self.compiled_mappings}
+        self.mapper = MappingRouter(self.compiled_mappings, self.summary, config, self.logger)
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        if stream_name == BOOKKEEPING_ALIAS:
+            return BookkeepingSink
+        return SINK_CLASSES[self.mapping_actions[stream_name]]
+
+    def process_endofpipe(self) -> None:
+        try:
+            super().process_endofpipe()
+        finally:
+            self.rejects.close()
+            self._log_summary()
+
+    def summary_report(self) -> dict[str, Any]:
+        return self.summary.as_dict(api=self.client.stats.snapshot())
+
+    def _log_summary(self) -> None:
+        self.logger.info("Run summary: %s", json.dumps(self.summary_report(), sort_keys=True))

@@ -1,0 +1,194 @@
+"""upsert_person over real HTTP: create, update, lookups by each kind of match field, rejections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .cli import messages, run_target
+
+
+def person_mapping(**fields: Any) -> dict[str, Any]:
+    base = {
+        "match_field": "email",
+        "match_value": {"@path": "$.traits.email"},
+        "name": {"@path": "$.traits.name"},
+        "email": {"@path": "$.traits.email"},
+    }
+    return {"name": "people", "trigger": 'type = "identify"', "action": "upsert_person", "fields": base | fields}
+
+
+def identify(user: str, email: str, name: str, **traits: Any) -> dict[str, Any]:
+    return {"type": "identify", "userId": user, "traits": {"email": email, "name": name, **traits}}
+
+
+def test_creates_then_updates_without_duplicates(tmp_path, sandbox, base_config):
+    config = base_config | {"mappings": [person_mapping()]}
+    first = run_target(tmp_path, config, messages(identify("u1", "ada@example.com", "Ada")))
+    assert first.returncode == 0, first.stderr
+    second = run_target(tmp_path, config, messages(identify("u1", "ADA@example.com", "Ada Lovelace")))
+    assert second.returncode == 0, second.stderr
+    persons = sandbox.entities("persons")
+    assert len(persons) == 1
+    assert persons[0]["name"] == "Ada Lovelace"
+    assert second.summary()["mappings"]["people"]["updated"] == 1
+    assert first.summary()["mappings"]["people"]["created"] == 1
+
+
+def test_v2_body_shapes(tmp_path, sandbox, base_config):
+    mapping = person_mapping(phone={"@path": "$.traits.phone"}, visible_to="entire company",
+                             add_time={"@path": "$.traits.created"})
+    run = run_target(
+        tmp_path,
+        base_config | {"mappings": [mapping]},
+        messages(identify("u1", "ada@example.com", "Ada", phone="+44 1", created=1700000000)),
+    )
+    assert run.returncode == 0, run.stderr
+    [person] = sandbox.entities("persons")
+    assert person["emails"][0]["value"] == "ada@example.com"
+    assert person["emails"][0]["primary"] is True
+    assert person["phones"][0]["value"] == "+44 1"
+    assert person["visible_to"] == 7
+    assert person["add_time"].startswith("2023-11-14T22:13:20")
+    posts = [e for e in sandbox.log() if e["method"] == "POST" and e["path"] == "/api/v2/persons"]
+    assert posts and posts[0]["status"] == 200
+
+
+def test_match_on_custom_field_writes_it_on_create_and_finds_it_in_run(tmp_path, sandbox, base_config, api):
+    sandbox.configure(search_delay=30)
+    mapping = person_mapping(match_field="External ID", match_value={"@path": "$.userId"})
+    run = run_target(
+        tmp_path,
+        base_config | {"mappings": [mapping]},
+        messages(identify("ext-1", "a@example.com", "A"), identify("ext-1", "a@example.com", "A2")),
+    )
+    assert run.returncode == 0, run.stderr
+    [person] = sandbox.entities("persons")
+    assert person["custom_fields"][api.field_key("person", "External ID")] == "ext-1"
+    assert person["name"] == "A2"
+
+
+def test_match_field_setting_by_name(tmp_path, sandbox, base_config, api):
+    mapping = person_mapping()
+    del mapping["fields"]["match_field"]
+    mapping["fields"]["match_value"] = {"@path": "$.userId"}
+    config = base_config | {"person_field": "External ID", "mappings": [mapping]}
+    assert run_target(tmp_path, config, messages(identify("ext-9", "n@example.com", "N"))).returncode == 0
+    assert run_target(tmp_path, config, messages(identify("ext-9", "n@example.com", "N2"))).returncode == 0
+    [person] = sandbox.entities("persons")
+    assert person["name"] == "N2"
+    assert person["custom_fields"][api.field_key("person", "External ID")] == "ext-9"
+
+
+def test_id_match_with_non_numeric_value_is_rejected_not_duplicated(tmp_path, sandbox, base_config):
+    mapping = person_mapping(match_field="id", match_value={"@path": "$.userId"})
+    run = run_target(tmp_path, base_config | {"mappings": [mapping]}, messages(identify("user-x", "x@e.com", "X")))
+    assert run.returncode == 0, run.stderr
+    assert sandbox.entities("persons") == []
+    [reject] = run.rejects
+    assert reject["field"] == "match_value"
+    assert "not a Pipedrive person id" in reject["reason"]
+    assert reject["mapping"] == "people"
+
+
+def test_id_match_finds_by_get_not_search(tmp_path, sandbox, base_config, api):
+    created = api.call("POST", "/api/v2/persons", json={"name": "Existing"})
+    mapping = person_mapping(match_field="id", match_value={"@path": "$.userId"})
+    run = run_target(
+        tmp_path, base_config | {"mappings": [mapping]}, messages(identify(str(created["id"]), "e@e.com", "Renamed"))
+    )
+    assert run.returncode == 0, run.stderr
+    [person] = sandbox.entities("persons")
+    assert person["name"] == "Renamed"
+    paths = [e["path"] for e in sandbox.log()]
+    assert f"/api/v2/persons/{created['id']}" in paths
+    assert not any("search" in p for p in paths)
+
+
+def test_two_verified_hits_reject_as_ambiguous(tmp_path, sandbox, base_config, api):
+    first = api.call("POST", "/api/v2/persons", json={"name": "Twin 1", "emails": [{"value": "twin@example.com"}]})
+    second = api.call("POST", "/api/v2/persons", json={"name": "Twin 2", "emails": [{"value": "twin@example.com"}]})
+    run = run_target(
+        tmp_path, base_config | {"mappings": [person_mapping()]}, messages(identify("u", "twin@example.com", "T"))
+    )
+    assert run.returncode == 0, run.stderr
+    [reject] = run.rejects
+    assert str(first["id"]) in reject["reason"] and str(second["id"]) in reject["reason"]
+    assert len(sandbox.entities("persons")) == 2
+
+
+def test_unsearchable_match_field_is_a_config_error_before_any_record(tmp_path, sandbox, base_config):
+    mapping = person_mapping(match_field="Tier")
+    run = run_target(tmp_path, base_config | {"mappings": [mapping]}, messages(identify("u", "a@b.com", "A")))
+    assert run.returncode != 0
+    assert "cannot search" in run.stderr
+    assert not any(e["method"] in ("POST", "PATCH") for e in sandbox.log())
+
+
+def test_unknown_custom_field_name_is_a_config_error(tmp_path, sandbox, base_config):
+    mapping = person_mapping(custom_fields={"Shoe Size": {"@path": "$.traits.shoe"}})
+    run = run_target(tmp_path, base_config | {"mappings": [mapping]}, messages(identify("u", "a@b.com", "A")))
+    assert run.returncode != 0
+    assert "Shoe Size" in run.stderr
+    assert sandbox.entities("persons") == []
+
+
+def test_custom_fields_by_name_with_option_labels(tmp_path, sandbox, base_config, api):
+    mapping = person_mapping(
+        custom_fields={
+            "Tier": {"@path": "$.traits.tier"},
+            "Interests": {"@path": "$.traits.interests"},
+            "Lifetime Value": {"@path": "$.traits.ltv"},
+            "Birthday": {"@path": "$.traits.birthday"},
+        }
+    )
+    record = identify(
+        "u", "a@b.com", "A", tier="gold", interests=["Music", "Travel"],
+        ltv={"value": 120.5, "currency": "eur"}, birthday="1815-12-10T00:00:00Z",
+    )
+    run = run_target(tmp_path, base_config | {"mappings": [mapping]}, messages(record))
+    assert run.returncode == 0, run.stderr
+    [person] = sandbox.entities("persons")
+    custom = person["custom_fields"]
+    assert custom[api.field_key("person", "Tier")] == api.option_id("person", "Tier", "Gold")
+    assert sorted(custom[api.field_key("person", "Interests")]) == sorted(
+        [api.option_id("person", "Interests", "Music"), api.option_id("person", "Interests", "Travel")]
+    )
+    assert custom[api.field_key("person", "Lifetime Value")] == {"value": 120.5, "currency": "EUR"}
+    assert custom[api.field_key("person", "Birthday")] == "1815-12-10"
+
+
+def test_unknown_option_label_rejects_the_record_listing_valid_labels(tmp_path, sandbox, base_config):
+    mapping = person_mapping(custom_fields={"Tier": {"@path": "$.traits.tier"}})
+    run = run_target(
+        tmp_path,
+        base_config | {"mappings": [mapping]},
+        messages(identify("u", "a@b.com", "A", tier="Platinum"), identify("v", "v@b.com", "V", tier="Bronze")),
+    )
+    assert run.returncode == 0, run.stderr
+    [reject] = run.rejects
+    assert reject["field"] == "custom_fields.Tier"
+    assert "'Gold'" in reject["reason"] and "'Bronze'" in reject["reason"]
+    assert [p["name"] for p in sandbox.entities("persons")] == ["V"]
+    summary = run.summary()
+    assert summary["records_in"] == 2
+    assert summary["written"] == 1 and summary["rejected"] == 1
+
+
+def test_invalid_visibility_is_rejected(tmp_path, sandbox, base_config):
+    mapping = person_mapping(visible_to="everyone-ish")
+    run = run_target(tmp_path, base_config | {"mappings": [mapping]}, messages(identify("u", "a@b.com", "A")))
+    assert run.returncode == 0, run.stderr
+    [reject] = run.rejects
+    assert reject["field"] == "visible_to"
+    assert sandbox.entities("persons") == []
+
+
+def test_failed_search_never_leads_to_a_create(tmp_path, sandbox, base_config):
+    sandbox.configure(faults=[{"path": "/api/v2/persons/search", "status": 503, "count": 100}])
+    run = run_target(
+        tmp_path, base_config | {"mappings": [person_mapping()], "max_retries": 1},
+        messages(identify("u", "a@b.com", "A")),
+    )
+    assert run.returncode != 0
+    assert sandbox.entities("persons") == []
+    assert "sandbox-api-token" not in run.stderr
