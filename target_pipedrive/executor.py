@@ -90,8 +90,14 @@ class RecordExecutor:
     ) -> None:
         self.summary.record_outcome(mapping, "rejected")
         where = f"field {field!r}: " if field else ""
-        self.logger.error("Rejected %s by mapping %r (%s): %s%s", describe_record(source, stream), mapping, action,
-                          where, reason)
+        self.logger.error(
+            "Rejected %s by mapping %r (%s): %s%s",
+            describe_record(source, stream),
+            mapping,
+            action,
+            where,
+            reason,
+        )
         self.rejects.write(
             {
                 "stream": stream,

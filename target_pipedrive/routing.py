@@ -89,7 +89,9 @@ class MappingRouter(PluginMapper):
         logger: logging.Logger,
     ) -> None:
         # The SDK's own stream_maps are not ours to interpret: mappings replace them.
-        super().__init__(plugin_config={k: v for k, v in plugin_config.items() if k != "stream_maps"}, logger=logger)
+        super().__init__(
+            plugin_config={k: v for k, v in plugin_config.items() if k != "stream_maps"}, logger=logger
+        )
         self.mappings = [mapping for mapping in mappings if mapping.enabled]
         self.summary = summary
 

@@ -70,6 +70,8 @@ SETTINGS = th.PropertiesList(
         "max_retries",
         th.IntegerType,
         default=5,
-        description="Retries of a request that failed for a passing reason (429, 5xx, timeout, dropped connection).",
+        description=(
+            "Retries of a request that failed for a passing reason (429, 5xx, timeout, dropped connection)."
+        ),
     ),
 )

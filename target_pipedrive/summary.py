@@ -46,7 +46,7 @@ class RunSummary:
             return self.mappings.setdefault(name, MappingTally())
 
     def record_outcome(self, mapping: str, outcome: str) -> None:
-        """Tally one mapping's outcome for the record being routed (created/updated/deleted/unchanged/rejected)."""
+        """Tally one mapping's outcome (created/updated/deleted/unchanged/rejected) for the current record."""
         tally = self.mapping(mapping)
         with self._lock:
             setattr(tally, outcome, getattr(tally, outcome) + 1)

@@ -1,4 +1,4 @@
-"""TargetPipedrive: Segment-shaped events → Pipedrive persons, organizations, deals, activities, leads, notes."""
+"""TargetPipedrive: Segment-shaped events into Pipedrive persons, organizations, deals and more."""
 
 from __future__ import annotations
 

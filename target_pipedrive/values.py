@@ -33,7 +33,9 @@ def to_datetime(value: Any) -> datetime:
     """Any ISO-8601 string or epoch (seconds or milliseconds) as an aware UTC datetime."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a timestamp")
-    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d{9,13}(\.\d+)?", value)):
+    if isinstance(value, (int, float)) or (
+        isinstance(value, str) and re.fullmatch(r"\d{9,13}(\.\d+)?", value)
+    ):
         number = float(value)
         # Epochs past the year 5000 in seconds are milliseconds.
         seconds = number / 1000 if number > 95_617_584_000 else number

@@ -55,13 +55,33 @@ SPEC = ActionSpec(
             default=_prop("description"),
         ),
         FieldSpec(
-            "note", "Note", "string", "Note of the Activity (Accepts plain text and HTML)", default=_prop("note")
+            "note",
+            "Note",
+            "string",
+            "Note of the Activity (Accepts plain text and HTML)",
+            default=_prop("note"),
         ),
         FieldSpec(
-            "due_date", "Due Date", "string", "Due date of the Activity. Format: YYYY-MM-DD", default=_prop("due_date")
+            "due_date",
+            "Due Date",
+            "string",
+            "Due date of the Activity. Format: YYYY-MM-DD",
+            default=_prop("due_date"),
         ),
-        FieldSpec("due_time", "Due Time", "string", "Due time of the Activity. Format: HH:MM", default=_prop("due_time")),
-        FieldSpec("duration", "Duration", "string", "Duration of the Activity. Format: HH:MM", default=_prop("duration")),
+        FieldSpec(
+            "due_time",
+            "Due Time",
+            "string",
+            "Due time of the Activity. Format: HH:MM",
+            default=_prop("due_time"),
+        ),
+        FieldSpec(
+            "duration",
+            "Duration",
+            "string",
+            "Duration of the Activity. Format: HH:MM",
+            default=_prop("duration"),
+        ),
         FieldSpec("done", "Done", "boolean", "Whether the Activity is done or not.", default=_prop("done")),
     ),
 )

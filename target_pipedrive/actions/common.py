@@ -72,7 +72,8 @@ def custom_field_values(rt: Runtime, entity: Entity, payload: dict[str, Any]) ->
             raise Reject(str(exc), field=f"custom_fields.{wanted}") from exc
         if not field.is_custom:
             raise Reject(
-                f"{field.name!r} is a built-in {entity.label} field, not a custom field; map it to its own field",
+                f"{field.name!r} is a built-in {entity.label} field, not a custom field; "
+                "map it to its own field",
                 field=f"custom_fields.{wanted}",
             )
         try:
@@ -94,7 +95,9 @@ def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: li
             phones.append({"value": value, "primary": not phones, "label": "work"})
     elif match.kind in ("name", "title"):
         if body.get(match.kind) not in (None, value):
-            warnings.append(f"{match.kind} {body[match.kind]!r} replaced by the match value {value!r} on create")
+            warnings.append(
+                f"{match.kind} {body[match.kind]!r} replaced by the match value {value!r} on create"
+            )
         body[match.kind] = value
     elif match.kind == "custom" and match.field is not None:
         fields = body.setdefault("custom_fields", {})

@@ -37,7 +37,11 @@ SPEC = ActionSpec(
         ),
         FieldSpec("title", "Title", "string", "Deal title", required=True, default=_prop("title")),
         FieldSpec(
-            "value", "Value", "string", "Value of the deal. If omitted, value will be set to 0.", default=_prop("value")
+            "value",
+            "Value",
+            "string",
+            "Value of the deal. If omitted, value will be set to 0.",
+            default=_prop("value"),
         ),
         FieldSpec(
             "currency",
@@ -50,7 +54,8 @@ SPEC = ActionSpec(
             "stage_id",
             "Stage ID",
             "number",
-            "The ID of the stage this Deal is placed in. If omitted, the first stage of the default pipeline.",
+            "The ID of the stage this Deal is placed in. "
+            "If omitted, the first stage of the default pipeline.",
             default=_prop("stage_id"),
         ),
         FieldSpec(

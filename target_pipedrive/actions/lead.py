@@ -47,8 +47,12 @@ SPEC = ActionSpec(
             default={"@path": "$.context.groupId"},
             extra=" Required unless person_match_value present",
         ),
-        FieldSpec("title", "Title", "string", "The name of the Lead", required=True, default=_trait_or_prop("title")),
-        FieldSpec("amount", "Amount", "number", "Potential value of the lead", default=_trait_or_prop("amount")),
+        FieldSpec(
+            "title", "Title", "string", "The name of the Lead", required=True, default=_trait_or_prop("title")
+        ),
+        FieldSpec(
+            "amount", "Amount", "number", "Potential value of the lead", default=_trait_or_prop("amount")
+        ),
         FieldSpec(
             "currency",
             "Currency",

@@ -32,7 +32,11 @@ SPEC = ActionSpec(
             default={"@path": "$.groupId"},
         ),
         FieldSpec(
-            "name", "Organization Name", "string", "Name of the organization", default={"@path": "$.traits.name"}
+            "name",
+            "Organization Name",
+            "string",
+            "Name of the organization",
+            default={"@path": "$.traits.name"},
         ),
         visible_to_field("Organization"),
         add_time_field("organization"),

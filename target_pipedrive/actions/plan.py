@@ -29,7 +29,7 @@ class Skip:
     warnings: list[str] = field(default_factory=list)
 
 
-class Reject(Exception):  # noqa: N818 - a record outcome, raised from deep inside payload building
+class Reject(Exception):
     """The record cannot be written; `field` names the mapping field at fault, if one is."""
 
     def __init__(self, reason: str, field: str | None = None) -> None:

@@ -22,11 +22,7 @@ def token_cost(method: str, path: str) -> int:
     rel = path.split("/v1", 1)[-1] if v1 else path.split("/v2", 1)[-1]
     if rel == "/users/me":
         cost = 1
-    elif rel == "/leads/archived":
-        cost = 20
-    elif rel == "/deals/archived":
-        cost = 20
-    elif _SEARCH.search(rel):
+    elif rel == "/leads/archived" or rel == "/deals/archived" or _SEARCH.search(rel):
         cost = 20
     elif _FIELDS.search(rel):
         cost = 10
@@ -34,9 +30,7 @@ def token_cost(method: str, path: str) -> int:
         cost = 1
     elif method == "GET":
         cost = 1 if _ONE.search(rel) else 10
-    elif method == "POST":
-        cost = 5
-    elif method in ("PATCH", "PUT"):
+    elif method == "POST" or method in ("PATCH", "PUT"):
         cost = 5
     elif method == "DELETE":
         cost = 3

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from .client import PipedriveClient
 
 # Pipedrive indexes only these custom-field types for search.
-SEARCHABLE_CUSTOM_TYPES = frozenset({"address", "varchar", "text", "varchar_auto", "double", "monetary", "phone"})
+SEARCHABLE_CUSTOM_TYPES = frozenset(
+    {"address", "varchar", "text", "varchar_auto", "double", "monetary", "phone"}
+)
 
 # Built-in fields a lookup can search, per entity, with the search `fields=` value that finds them.
 SEARCHABLE_BUILTINS: dict[str, dict[str, str]] = {
@@ -37,7 +39,7 @@ class FieldDef:
     def option_id(self, label_or_id: Any) -> Any:
         """The option id for a label (case-insensitive) or an id; ValueError lists the valid labels."""
         if isinstance(label_or_id, (int, str)) and not isinstance(label_or_id, bool):
-            for label, option_id in self.options.items():
+            for option_id in self.options.values():
                 if str(option_id) == str(label_or_id).strip():
                     return option_id
             wanted = str(label_or_id).strip().casefold()
@@ -52,7 +54,9 @@ class UnknownField(LookupError):
     def __init__(self, entity: str, wanted: str, known: list[str]) -> None:
         self.entity, self.wanted = entity, wanted
         hint = ", ".join(known[:40])
-        super().__init__(f"{entity} field {wanted!r} does not exist in this Pipedrive account; known fields: {hint}")
+        super().__init__(
+            f"{entity} field {wanted!r} does not exist in this Pipedrive account; known fields: {hint}"
+        )
 
 
 def _parse_field(raw: dict[str, Any]) -> FieldDef:
@@ -96,7 +100,9 @@ class FieldCatalog:
             return named[0]
         if len(named) > 1:
             keys = ", ".join(candidate.key for candidate in named)
-            raise UnknownField(entity.label, f"{wanted} (several fields have that name: use a key of {keys})", [])
+            raise UnknownField(
+                entity.label, f"{wanted} (several fields have that name: use a key of {keys})", []
+            )
         raise UnknownField(entity.label, wanted, [f"{f.name} ({f.key})" for f in fields])
 
     def activity_type(self, wanted: str) -> str:

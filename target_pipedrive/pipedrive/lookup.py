@@ -78,7 +78,7 @@ class EntityFinder:
                 f"{text!r} is not a Pipedrive {entity.label} id; match on another field (set the mapping's "
                 f"match field or the {entity.name}_field setting, e.g. to an 'External ID' custom field)"
             )
-        from .errors import PipedriveRequestError  # noqa: PLC0415 - TEMP until errors.py lands
+        from .errors import PipedriveRequestError
 
         try:
             response = self._client.get(entity.item(int(text)))

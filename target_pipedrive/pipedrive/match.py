@@ -44,7 +44,8 @@ def resolve_match_field(catalog: FieldCatalog, entity: Entity, wanted: str | Non
         if field.type not in SEARCHABLE_CUSTOM_TYPES:
             allowed = ", ".join(sorted(SEARCHABLE_CUSTOM_TYPES))
             raise UnsearchableField(
-                f"{entity.label} field {field.name!r} is of type {field.type!r}, which Pipedrive cannot search; "
+                f"{entity.label} field {field.name!r} is of type {field.type!r}, "
+                "which Pipedrive cannot search; "
                 f"use a field of type {allowed}"
             )
         return MatchField(entity, "custom", field.key, field)

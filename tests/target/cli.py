@@ -37,7 +37,9 @@ class Run:
 
 
 def messages(*records: dict[str, Any], stream: str = STREAM) -> list[dict[str, Any]]:
-    return [SCHEMA | {"stream": stream}] + [{"type": "RECORD", "stream": stream, "record": r} for r in records]
+    return [SCHEMA | {"stream": stream}] + [
+        {"type": "RECORD", "stream": stream, "record": r} for r in records
+    ]
 
 
 def run_target(

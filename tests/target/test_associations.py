@@ -44,7 +44,12 @@ def track(event: str, group: str | None = None, **properties: Any) -> dict[str, 
 
 
 def mapping(name: str, action: str, event: str, **fields: Any) -> dict[str, Any]:
-    return {"name": name, "trigger": f'type = "track" and event = "{event}"', "action": action, "fields": fields}
+    return {
+        "name": name,
+        "trigger": f'type = "track" and event = "{event}"',
+        "action": action,
+        "fields": fields,
+    }
 
 
 SEED = [
@@ -83,15 +88,26 @@ def test_organization_created_then_updated(tmp_path, sandbox, base_config, api):
 
 def test_deal_with_person_and_org_created_then_updated(tmp_path, sandbox, base_config, api):
     cfg = config(base_config, DEAL)
-    deal = track("Deal Upserted", "g1", deal_id="d1", title="Big", value="4800.50", currency="usd",
-                 email="ann@acme.example", region="EMEA", status="open")
+    deal = track(
+        "Deal Upserted",
+        "g1",
+        deal_id="d1",
+        title="Big",
+        value="4800.50",
+        currency="usd",
+        email="ann@acme.example",
+        region="EMEA",
+        status="open",
+    )
     run = run_target(tmp_path, cfg, messages(*SEED, deal))
     assert run.returncode == 0, run.stderr
     [person], [org] = sandbox.entities("persons"), sandbox.entities("organizations")
     [created] = sandbox.entities("deals")
     assert created["person_id"] == person["id"] and created["org_id"] == org["id"]
     assert created["value"] == 4800.5 and created["currency"] == "USD"
-    assert created["custom_fields"][api.field_key("deal", "Region")] == api.option_id("deal", "Region", "EMEA")
+    assert created["custom_fields"][api.field_key("deal", "Region")] == api.option_id(
+        "deal", "Region", "EMEA"
+    )
     assert created["custom_fields"][api.field_key("deal", "External ID")] == "d1"
     won = track("Deal Upserted", "g1", deal_id="d1", title="Big", status="won", email="ann@acme.example")
     assert run_target(tmp_path, cfg, messages(won)).returncode == 0
@@ -154,8 +170,18 @@ ACTIVITY = mapping(
 
 def test_activity_created_with_participant_then_updated_by_id(tmp_path, sandbox, base_config):
     cfg = config(base_config, ACTIVITY)
-    call = track("Activity Upserted", "g1", subject="Call Ann", type="Call", due_date="2026-12-01",
-                 due_time="9:30", duration="01:15", done=False, email="ann@acme.example", description="hi")
+    call = track(
+        "Activity Upserted",
+        "g1",
+        subject="Call Ann",
+        type="Call",
+        due_date="2026-12-01",
+        due_time="9:30",
+        duration="01:15",
+        done=False,
+        email="ann@acme.example",
+        description="hi",
+    )
     run = run_target(tmp_path, cfg, messages(*SEED, call))
     assert run.returncode == 0, run.stderr
     [person] = sandbox.entities("persons")
@@ -171,14 +197,20 @@ def test_activity_created_with_participant_then_updated_by_id(tmp_path, sandbox,
 
 
 def test_activity_update_of_missing_id_is_rejected(tmp_path, sandbox, base_config):
-    run = run_target(tmp_path, config(base_config, ACTIVITY), messages(track("Activity Upserted", activity_id=999, done=True)))
+    run = run_target(
+        tmp_path,
+        config(base_config, ACTIVITY),
+        messages(track("Activity Upserted", activity_id=999, done=True)),
+    )
     assert run.returncode == 0, run.stderr
     [reject] = run.rejects
     assert reject["http_status"] == 404
     assert sandbox.entities("activities") == []
 
 
-@pytest.mark.parametrize(("prop", "value"), [("due_time", "25:00"), ("type", "telepathy"), ("due_date", "2026-13-01")])
+@pytest.mark.parametrize(
+    ("prop", "value"), [("due_time", "25:00"), ("type", "telepathy"), ("due_date", "2026-13-01")]
+)
 def test_activity_invalid_values_are_rejected(tmp_path, sandbox, base_config, prop, value):
     event = track("Activity Upserted", subject="X", **{prop: value})
     run = run_target(tmp_path, config(base_config, ACTIVITY), messages(event))
@@ -259,7 +291,9 @@ def test_note_without_any_link_is_rejected(tmp_path, sandbox, base_config):
     assert sandbox.entities("notes") == []
 
 
-def test_a_deal_finds_the_person_created_earlier_in_the_run_despite_search_lag(tmp_path, sandbox, base_config):
+def test_a_deal_finds_the_person_created_earlier_in_the_run_despite_search_lag(
+    tmp_path, sandbox, base_config
+):
     sandbox.configure(search_delay=30)
     deal = track("Deal Upserted", "g1", deal_id="d7", title="Lag", email="ann@acme.example")
     run = run_target(tmp_path, config(base_config, DEAL), messages(*SEED, deal))

@@ -14,7 +14,12 @@ def person_mapping(**fields: Any) -> dict[str, Any]:
         "name": {"@path": "$.traits.name"},
         "email": {"@path": "$.traits.email"},
     }
-    return {"name": "people", "trigger": 'type = "identify"', "action": "upsert_person", "fields": base | fields}
+    return {
+        "name": "people",
+        "trigger": 'type = "identify"',
+        "action": "upsert_person",
+        "fields": base | fields,
+    }
 
 
 def identify(user: str, email: str, name: str, **traits: Any) -> dict[str, Any]:
@@ -35,8 +40,9 @@ def test_creates_then_updates_without_duplicates(tmp_path, sandbox, base_config)
 
 
 def test_v2_body_shapes(tmp_path, sandbox, base_config):
-    mapping = person_mapping(phone={"@path": "$.traits.phone"}, visible_to="entire company",
-                             add_time={"@path": "$.traits.created"})
+    mapping = person_mapping(
+        phone={"@path": "$.traits.phone"}, visible_to="entire company", add_time={"@path": "$.traits.created"}
+    )
     run = run_target(
         tmp_path,
         base_config | {"mappings": [mapping]},
@@ -81,7 +87,9 @@ def test_match_field_setting_by_name(tmp_path, sandbox, base_config, api):
 
 def test_id_match_with_non_numeric_value_is_rejected_not_duplicated(tmp_path, sandbox, base_config):
     mapping = person_mapping(match_field="id", match_value={"@path": "$.userId"})
-    run = run_target(tmp_path, base_config | {"mappings": [mapping]}, messages(identify("user-x", "x@e.com", "X")))
+    run = run_target(
+        tmp_path, base_config | {"mappings": [mapping]}, messages(identify("user-x", "x@e.com", "X"))
+    )
     assert run.returncode == 0, run.stderr
     assert sandbox.entities("persons") == []
     [reject] = run.rejects
@@ -94,7 +102,9 @@ def test_id_match_finds_by_get_not_search(tmp_path, sandbox, base_config, api):
     created = api.call("POST", "/api/v2/persons", json={"name": "Existing"})
     mapping = person_mapping(match_field="id", match_value={"@path": "$.userId"})
     run = run_target(
-        tmp_path, base_config | {"mappings": [mapping]}, messages(identify(str(created["id"]), "e@e.com", "Renamed"))
+        tmp_path,
+        base_config | {"mappings": [mapping]},
+        messages(identify(str(created["id"]), "e@e.com", "Renamed")),
     )
     assert run.returncode == 0, run.stderr
     [person] = sandbox.entities("persons")
@@ -105,10 +115,16 @@ def test_id_match_finds_by_get_not_search(tmp_path, sandbox, base_config, api):
 
 
 def test_two_verified_hits_reject_as_ambiguous(tmp_path, sandbox, base_config, api):
-    first = api.call("POST", "/api/v2/persons", json={"name": "Twin 1", "emails": [{"value": "twin@example.com"}]})
-    second = api.call("POST", "/api/v2/persons", json={"name": "Twin 2", "emails": [{"value": "twin@example.com"}]})
+    first = api.call(
+        "POST", "/api/v2/persons", json={"name": "Twin 1", "emails": [{"value": "twin@example.com"}]}
+    )
+    second = api.call(
+        "POST", "/api/v2/persons", json={"name": "Twin 2", "emails": [{"value": "twin@example.com"}]}
+    )
     run = run_target(
-        tmp_path, base_config | {"mappings": [person_mapping()]}, messages(identify("u", "twin@example.com", "T"))
+        tmp_path,
+        base_config | {"mappings": [person_mapping()]},
+        messages(identify("u", "twin@example.com", "T")),
     )
     assert run.returncode == 0, run.stderr
     [reject] = run.rejects
@@ -142,8 +158,13 @@ def test_custom_fields_by_name_with_option_labels(tmp_path, sandbox, base_config
         }
     )
     record = identify(
-        "u", "a@b.com", "A", tier="gold", interests=["Music", "Travel"],
-        ltv={"value": 120.5, "currency": "eur"}, birthday="1815-12-10T00:00:00Z",
+        "u",
+        "a@b.com",
+        "A",
+        tier="gold",
+        interests=["Music", "Travel"],
+        ltv={"value": 120.5, "currency": "eur"},
+        birthday="1815-12-10T00:00:00Z",
     )
     run = run_target(tmp_path, base_config | {"mappings": [mapping]}, messages(record))
     assert run.returncode == 0, run.stderr
@@ -162,7 +183,9 @@ def test_unknown_option_label_rejects_the_record_listing_valid_labels(tmp_path, 
     run = run_target(
         tmp_path,
         base_config | {"mappings": [mapping]},
-        messages(identify("u", "a@b.com", "A", tier="Platinum"), identify("v", "v@b.com", "V", tier="Bronze")),
+        messages(
+            identify("u", "a@b.com", "A", tier="Platinum"), identify("v", "v@b.com", "V", tier="Bronze")
+        ),
     )
     assert run.returncode == 0, run.stderr
     [reject] = run.rejects
@@ -186,7 +209,8 @@ def test_invalid_visibility_is_rejected(tmp_path, sandbox, base_config):
 def test_failed_search_never_leads_to_a_create(tmp_path, sandbox, base_config):
     sandbox.configure(faults=[{"path": "/api/v2/persons/search", "status": 503, "count": 100}])
     run = run_target(
-        tmp_path, base_config | {"mappings": [person_mapping()], "max_retries": 1},
+        tmp_path,
+        base_config | {"mappings": [person_mapping()], "max_retries": 1},
         messages(identify("u", "a@b.com", "A")),
     )
     assert run.returncode != 0

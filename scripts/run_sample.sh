@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs target-pipedrive on the bundled sample of Segment events against a local Pipedrive sandbox,
+# then prints what the sandbox now holds. No Pipedrive account needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+port=8765
+mkdir -p output
+
+"$bin/pipedrive-sandbox" --port "$port" > output/sandbox.log 2>&1 &
+sandbox=$!
+trap 'kill "$sandbox" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  "$bin/python" - "$port" <<'PY' && break
+import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.2).close()
+except OSError:
+    sys.exit(1)
+PY
+  sleep 0.2
+done
+
+"$bin/target-pipedrive" --config sample_config.json --input samples/segment_events.jsonl \
+  > output/state.jsonl 2> output/target.log || { tail -n 30 output/target.log; exit 1; }
+
+grep -h "Run summary" output/target.log | sed 's/.*Run summary: //' > output/summary.json
+"$bin/python" - "$port" <<'PY'
+import json, sys, urllib.request
+state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_sandbox/state"))
+summary = json.load(open("output/summary.json"))
+print("Run summary:", json.dumps({k: summary[k] for k in ("records_in", "written", "unchanged", "filtered", "rejected")}))
+for kind in ("persons", "organizations", "deals", "activities", "leads", "notes"):
+    items = state.get(kind, [])
+    label = lambda e: e.get("name") or e.get("title") or e.get("subject") or e.get("content")
+    print(f"{kind:14} {len(items)}: " + "; ".join(str(label(e)) for e in items))
+print("Rejected records (output/rejects.jsonl):")
+try:
+    for line in open("output/rejects.jsonl"):
+        entry = json.loads(line)
+        print(f"  {entry['mapping']}: {entry['reason']}")
+except FileNotFoundError:
+    print("  none")
+print("Emitted state:", open("output/state.jsonl").read().strip())
+PY
