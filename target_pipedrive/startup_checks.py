@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .actions import ACTION_SPECS
 from .mapping.engine import CompiledMapping
 from .pipedrive.entities import DEAL, MATCHABLE, ORGANIZATION, PERSON, Entity
 from .pipedrive.fields import UnknownField
@@ -33,9 +32,38 @@ def _literal(value: Any) -> str | None:
     return None
 
 
-def check_against_account(
-    runtime: Runtime, compiled: list[CompiledMapping], raw_mappings: list[dict[str, Any]] | None
-) -> list[str]:
+def _check_fields(runtime: Runtime, mapping: CompiledMapping) -> list[str]:
+    problems: list[str] = []
+    fields = mapping.fields_source or {}
+    for key, value in fields.items():
+        entity = _MATCH_KEYS.get(key) or (_OWN_ENTITY.get(mapping.action) if key == "match_field" else None)
+        wanted = _literal(value)
+        if entity is None or wanted is None:
+            continue
+        try:
+            runtime.match_field(entity, wanted)
+        except (UnknownField, UnsearchableField) as exc:
+            problems.append(f"mapping {mapping.name!r}, field {key!r}: {exc}")
+    custom = fields.get("custom_fields")
+    own = _OWN_ENTITY.get(mapping.action)
+    if own is None or not isinstance(custom, dict) or any(str(k).startswith("@") for k in custom):
+        return problems
+    for wanted in custom:
+        try:
+            field = runtime.catalog.resolve(own, str(wanted))
+        except UnknownField as exc:
+            problems.append(f"mapping {mapping.name!r}, field 'custom_fields.{wanted}': {exc}")
+            continue
+        if not field.is_custom:
+            problems.append(
+                f"mapping {mapping.name!r}, field 'custom_fields.{wanted}': {field.name!r} is a built-in "
+                f"{own.label} field; map it to its own field instead"
+            )
+    return problems
+
+
+def check_against_account(runtime: Runtime, compiled: list[CompiledMapping]) -> list[str]:
+    """Every problem of the settings and the enabled mappings that the account reveals."""
     problems: list[str] = []
     for entity_name, wanted in runtime.default_match.items():
         if wanted.strip().casefold() != "id":
@@ -43,33 +71,7 @@ def check_against_account(
                 runtime.match_field(MATCHABLE[entity_name], wanted)
             except (UnknownField, UnsearchableField) as exc:
                 problems.append(f"setting {entity_name}_field: {exc}")
-    enabled = {mapping.name for mapping in compiled if mapping.enabled}
-    for raw in raw_mappings or []:
-        name, action = raw.get("name"), raw.get("action")
-        if name not in enabled or action not in ACTION_SPECS:
-            continue
-        fields = raw.get("fields") or {}
-        for key, value in fields.items():
-            entity = _MATCH_KEYS.get(key) or (_OWN_ENTITY.get(action) if key == "match_field" else None)
-            wanted = _literal(value)
-            if entity is None or wanted is None:
-                continue
-            try:
-                runtime.match_field(entity, wanted)
-            except (UnknownField, UnsearchableField) as exc:
-                problems.append(f"mapping {name!r}, field {key!r}: {exc}")
-        custom = fields.get("custom_fields")
-        own = _OWN_ENTITY.get(action)
-        if own is not None and isinstance(custom, dict) and not any(k.startswith("@") for k in custom):
-            for wanted in custom:
-                try:
-                    field = runtime.catalog.resolve(own, wanted)
-                except UnknownField as exc:
-                    problems.append(f"mapping {name!r}, field 'custom_fields.{wanted}': {exc}")
-                    continue
-                if not field.is_custom:
-                    problems.append(
-                        f"mapping {name!r}, field 'custom_fields.{wanted}': {field.name!r} is a built-in "
-                        f"{own.label} field; map it to its own field instead"
-                    )
+    for mapping in compiled:
+        if mapping.enabled:
+            problems.extend(_check_fields(runtime, mapping))
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any, ClassVar
 
@@ -70,19 +71,35 @@ class TargetPipedrive(Target):
                 "deal": config.get("deal_field") or "id",
             },
         )
-        problems = check_against_account(self.runtime, self.compiled_mappings, config.get("mappings"))
+        problems = check_against_account(self.runtime, self.compiled_mappings)
         if problems:
             raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
         self.summary = RunSummary()
         self.rejects = RejectFile(config.get("reject_file"))
         self.executor = RecordExecutor(self.runtime, self.summary, self.rejects, self.logger)
         self.mapping_actions = {mapping.name: mapping.action for mapping in self.compiled_mappings}
+        self._emitted_state: dict | None = None
         self.mapper = MappingRouter(self.compiled_mappings, self.summary, config, self.logger)
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         if stream_name == BOOKKEEPING_ALIAS:
             return BookkeepingSink
         return SINK_CLASSES[self.mapping_actions[stream_name]]
+
+    def _process_state_message(self, message_dict: dict) -> None:
+        # Sinks write each record before the next message is read, so every record before this
+        # STATE is written or rejected: pass the checkpoint on now, not only at the end (the SDK's
+        # default), so that a run that fails later resumes from here and loses nothing.
+        super()._process_state_message(message_dict)
+        if self._latest_state is not None:
+            self._write_state_message(self._latest_state)
+
+    def _write_state_message(self, state: dict) -> None:
+        # The SDK writes the latest state again when it drains at the end; once is enough.
+        if state == self._emitted_state:
+            return
+        self._emitted_state = copy.deepcopy(state)
+        super()._write_state_message(state)
 
     def process_endofpipe(self) -> None:
         try:

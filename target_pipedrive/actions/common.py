@@ -8,7 +8,7 @@ from .. import custom_fields as custom
 from .. import values
 from ..pipedrive.entities import Entity
 from ..pipedrive.fields import UnknownField
-from ..pipedrive.lookup import LookupRejected
+from ..pipedrive.lookup import LookupRejected, NotAnId
 from ..pipedrive.match import MatchField, UnsearchableField
 from ..runtime import Runtime
 from .plan import Reject
@@ -55,7 +55,16 @@ def association(
     value_key = f"{prefix}_match_value"
     if not given(payload, value_key):
         return None
-    match, value, found = lookup(rt, entity, payload, f"{prefix}_match_field", value_key)
+    match = match_field(rt, entity, payload, f"{prefix}_match_field")
+    value = str(payload[value_key]).strip()
+    try:
+        found = rt.finder.find(match, value)
+    except NotAnId as exc:
+        # Segment's defaults link by userId against `id`; an unlinkable value loses the link, not the record.
+        warnings.append(f"{exc}; the link is left out")
+        return None
+    except LookupRejected as exc:
+        raise Reject(str(exc), field=value_key) from exc
     if found is None:
         warnings.append(f"no {entity.label} has {match.describe()} = {value!r}; the link is left out")
     return found
@@ -117,7 +126,7 @@ def visible_to(payload: dict[str, Any]) -> int | None:
 
 def contacts(items: list[Any]) -> list[dict[str, Any]]:
     """API v2's email/phone objects: the first is primary, labelled work unless given."""
-    result = []
+    result: list[dict[str, Any]] = []
     for item in items:
         if item is None or item == "":
             continue

@@ -24,6 +24,10 @@ class LookupRejected(ValueError):
     """The record cannot be matched safely (ambiguous hits, an id that is not an id)."""
 
 
+class NotAnId(LookupRejected):
+    """A value matched against `id` that cannot be a Pipedrive id, so nothing can have it."""
+
+
 def _digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
@@ -74,7 +78,7 @@ class EntityFinder:
     def _by_id(self, entity: Entity, value: str) -> int | None:
         text = str(value).strip()
         if not text.isdigit():
-            raise LookupRejected(
+            raise NotAnId(
                 f"{text!r} is not a Pipedrive {entity.label} id; match on another field (set the mapping's "
                 f"match field or the {entity.name}_field setting, e.g. to an 'External ID' custom field)"
             )

@@ -49,11 +49,11 @@ def resolve_match_field(catalog: FieldCatalog, entity: Entity, wanted: str | Non
                 f"use a field of type {allowed}"
             )
         return MatchField(entity, "custom", field.key, field)
-    kind = builtins.get(field.key.casefold())
-    if kind is None:
+    builtin_kind = builtins.get(field.key.casefold())
+    if builtin_kind is None:
         allowed = ", ".join(["id", *sorted(set(builtins.values()))])
         raise UnsearchableField(
             f"{entity.label} field {field.name!r} cannot be searched by Pipedrive; match on {allowed} "
             "or on a custom field of a searchable type (e.g. a text 'External ID')"
         )
-    return MatchField(entity, kind, kind, field)
+    return MatchField(entity, builtin_kind, builtin_kind, field)

@@ -1,0 +1,286 @@
+"""Mappings compiled once at start-up, then routing: which mappings a record triggers, with what payload.
+
+compile_mappings() checks everything a config can get wrong (shape, names, actions, field keys,
+trigger syntax, directives) and reports every problem in one MappingConfigError. A CompiledMapping
+holds closures only, so routing a record does no parsing and no schema interpretation.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from ..actions import ACTION_SPECS
+from ..actions.spec import ActionSpec
+from .coercion import Coercer, Invalid, compile_field
+from .directives import DirectiveError, Resolver, compile_value
+from .errors import MappingConfigError, RecordRejected, show_value
+from .fql_eval import Predicate, compile_trigger
+from .fql_lexer import FqlSyntaxError
+from .presets import preset_mappings
+from .setting import MAX_MAPPINGS
+from .values import MISSING, strip_missing
+
+_KEYS = ("name", "enabled", "trigger", "action", "fields")
+# Keys a ported Segment mapping may carry under another name.
+_RENAMED = {"subscribe": "trigger", "subscription": "trigger", "mapping": "fields", "actionId": "action"}
+# Segment's action slugs and titles, so a ported mapping's action can be named for the user.
+_SEGMENT_ACTIONS = {
+    "createUpdatePerson": "upsert_person",
+    "createUpdateOrganization": "upsert_organization",
+    "createUpdateActivity": "upsert_activity",
+    "createUpdateDeal": "upsert_deal",
+    "createUpdateLead": "upsert_lead",
+    "createUpdateNote": "upsert_note",
+    **{spec.title.casefold(): name for name, spec in ACTION_SPECS.items()},
+}
+# Values that need no walk to drop absent members or turn Decimals into numbers.
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
+class CompiledMapping:
+    """One mapping, ready to route: `matches` tests the trigger, `apply` builds the validated payload."""
+
+    __slots__ = (
+        "_fields",
+        "_one_of",
+        "_required",
+        "_trigger",
+        "action",
+        "enabled",
+        "fields_source",
+        "name",
+        "trigger_source",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        action: ActionSpec,
+        enabled: bool,
+        trigger_source: str,
+        trigger: Predicate,
+        fields_source: dict[str, Any],
+        fields: list[tuple[str, Resolver, Coercer]],
+    ) -> None:
+        self.name = name
+        self.action = action.name
+        self.enabled = enabled
+        self.trigger_source = trigger_source
+        self.fields_source = fields_source
+        self._trigger = trigger
+        self._fields = tuple(fields)
+        self._required = tuple(spec.key for spec in action.fields if spec.required)
+        self._one_of = action.one_of_required
+
+    def __repr__(self) -> str:
+        return f"CompiledMapping({self.name!r}, action={self.action!r}, trigger={self.trigger_source!r})"
+
+    def matches(self, record: dict[str, Any], stream: str) -> bool:
+        """Whether the trigger holds for the record that came on `stream` (enabled or not)."""
+        return self._trigger(record, stream)
+
+    def apply(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The action's payload for the record: resolved, emptied as Segment does, coerced and checked."""
+        payload: dict[str, Any] = {}
+        for key, resolve, coerce in self._fields:
+            try:
+                value = resolve(record)
+            except DirectiveError as exc:
+                raise RecordRejected(self.name, key, None, str(exc), self._hint(key), shown=False) from None
+            except RecursionError:
+                raise RecordRejected(
+                    self.name, key, None, "the record is nested too deeply to map", shown=False
+                ) from None
+            if value is MISSING:
+                continue
+            if value.__class__ not in _FLAT:
+                value = strip_missing(value)
+            # Segment removes empty values before validating: "" and null mean "not given".
+            if value is None or value == "":
+                continue
+            try:
+                value = coerce(value)
+            except Invalid as exc:
+                raise RecordRejected(self.name, key, value, str(exc), self._hint(key)) from None
+            if value is not MISSING:
+                payload[key] = value
+        for key in self._required:
+            if key not in payload:
+                raise RecordRejected(
+                    self.name,
+                    key,
+                    None,
+                    "is required, but the mapping gives no value for this record",
+                    self._hint(key, required=True),
+                    shown=False,
+                )
+        for keys, message in self._one_of:
+            if not any(key in payload for key in keys):
+                raise RecordRejected(self.name, keys[0], None, message, shown=False)
+        return payload
+
+    def _hint(self, key: str, *, required: bool = False) -> str:
+        source = self.fields_source.get(key, MISSING)
+        if source is MISSING:
+            return f"map {key!r} in the mapping's fields"
+        text = f"it is mapped from {show_value(source)}"
+        if required:
+            return (
+                f"{text}; narrow the trigger to records that have it, or map it from a value every record has"
+            )
+        return f"{text}; change that mapping or the records the trigger lets through"
+
+
+def _label(index: int, raw: Any) -> str:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return (
+        f"mapping {name!r} (#{index + 1})"
+        if isinstance(name, str) and name.strip()
+        else f"mapping #{index + 1}"
+    )
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _compile_one(index: int, raw: Any, problems: list[str]) -> CompiledMapping | None:
+    label = _label(index, raw)
+    if not isinstance(raw, dict):
+        problems.append(f"{label}: expected an object with {', '.join(_KEYS)}, got {show_value(raw)}")
+        return None
+    before = len(problems)
+    for key in raw:
+        if key not in _KEYS:
+            hint = f" (use {_RENAMED[key]!r})" if key in _RENAMED else _suggest(str(key), _KEYS)
+            problems.append(f"{label}: unknown key {key!r}{hint}; a mapping has {', '.join(_KEYS)}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{label}: 'name' is required: a non-empty string that names the mapping")
+    # null is what the settings schema's nullable boolean allows for "not set".
+    enabled = True if raw.get("enabled") is None else raw["enabled"]
+    if not isinstance(enabled, bool):
+        problems.append(f"{label}: 'enabled' should be true or false, got {show_value(enabled)}")
+
+    action_name = raw.get("action")
+    action = ACTION_SPECS.get(action_name) if isinstance(action_name, str) else None
+    if action is None:
+        if action_name is None:
+            problems.append(f"{label}: 'action' is required: one of {', '.join(ACTION_SPECS)}")
+        else:
+            known = _SEGMENT_ACTIONS.get(action_name) if isinstance(action_name, str) else None
+            known = known or (
+                _SEGMENT_ACTIONS.get(action_name.casefold()) if isinstance(action_name, str) else None
+            )
+            hint = (
+                f" (Segment's {action_name!r} is {known!r} here)"
+                if known
+                else _suggest(str(action_name), list(ACTION_SPECS))
+            )
+            problems.append(
+                f"{label}: 'action' {show_value(action_name)} is not an action{hint}; "
+                f"expected one of {', '.join(ACTION_SPECS)}"
+            )
+
+    trigger_source = raw.get("trigger")
+    trigger: Predicate | None = None
+    if not isinstance(trigger_source, str):
+        expected = f" (the action's usual one is {action.default_trigger!r})" if action else ""
+        problems.append(
+            f"{label}: 'trigger' is required: an FQL condition such as 'type = \"identify\"'{expected}"
+        )
+    else:
+        try:
+            trigger = compile_trigger(trigger_source)
+        except FqlSyntaxError as exc:
+            problems.append(f"{label}: trigger {_one_line(trigger_source)} at {exc.where()}: {exc.message}")
+
+    fields_source = raw.get("fields")
+    compiled_fields: list[tuple[str, Resolver, Coercer]] = []
+    if not isinstance(fields_source, dict):
+        what = (
+            "is required"
+            if fields_source is None
+            else f"should be an object, got {show_value(fields_source)}"
+        )
+        problems.append(f"{label}: 'fields' {what}: the action's field keys and their mappings")
+    elif action is not None:
+        keys = action.field_keys
+        for key, value in fields_source.items():
+            if key not in keys:
+                problems.append(
+                    f"{label}: /fields/{key} is not a field of {action.name}{_suggest(key, keys)}; "
+                    f"expected one of {', '.join(keys)}"
+                )
+                continue
+            resolver, errors = compile_value(value, f"/fields/{key}")
+            problems.extend(f"{label}: {error}" for error in errors)
+            compiled_fields.append((key, resolver, compile_field(action.field(key))))
+        missing = [spec.key for spec in action.fields if spec.required and spec.key not in fields_source]
+        if missing:
+            problems.append(
+                f"{label}: /fields should map the required field{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)}"
+            )
+    if len(problems) > before or action is None or trigger is None or not isinstance(fields_source, dict):
+        return None
+    # The action's field order, so a rejection names the first bad field as the user reads the table.
+    order = {key: i for i, key in enumerate(action.field_keys)}
+    compiled_fields.sort(key=lambda item: order[item[0]])
+    return CompiledMapping(
+        str(name), action, bool(enabled), str(trigger_source), trigger, fields_source, compiled_fields
+    )
+
+
+def _one_line(text: str) -> str:
+    shown = json.dumps(text, ensure_ascii=False)
+    return shown if len(shown) <= 120 else shown[:117] + '…"'
+
+
+def compile_mappings(
+    mappings: list[dict[str, Any]] | None, *, person_field: str = "id", organization_field: str = "id"
+) -> list[CompiledMapping]:
+    """Validate and compile every mapping (None: the presets); one MappingConfigError lists every problem."""
+    if mappings is None:
+        mappings = preset_mappings(person_field or "id", organization_field or "id")
+    if not isinstance(mappings, list):
+        raise MappingConfigError([f"mappings: expected an array of mappings, got {show_value(mappings)}"])
+    problems: list[str] = []
+    if len(mappings) > MAX_MAPPINGS:
+        problems.append(f"mappings: {len(mappings)} mappings given; at most {MAX_MAPPINGS} are allowed")
+    compiled: list[CompiledMapping] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(mappings):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if isinstance(name, str) and name.strip():
+            if name in seen:
+                problems.append(
+                    f"{_label(index, raw)}: the name {name!r} is already used by mapping "
+                    f"#{seen[name] + 1}; names must be unique"
+                )
+            else:
+                seen[name] = index
+        mapping = _compile_one(index, raw, problems)
+        if mapping is not None:
+            compiled.append(mapping)
+    if problems:
+        raise MappingConfigError(problems)
+    return compiled
+
+
+def route(
+    mappings: Sequence[CompiledMapping], record: dict[str, Any], stream: str
+) -> list[tuple[CompiledMapping, dict[str, Any] | RecordRejected]]:
+    """The enabled mappings whose trigger matches the record, each with its payload or its rejection."""
+    routed: list[tuple[CompiledMapping, dict[str, Any] | RecordRejected]] = []
+    for mapping in mappings:
+        if mapping.enabled and mapping._trigger(record, stream):
+            try:
+                routed.append((mapping, mapping.apply(record)))
+            except RecordRejected as exc:
+                routed.append((mapping, exc))
+    return routed

@@ -1,0 +1,82 @@
+"""The `mappings` setting, declared with the SDK's typing helpers so that `--about` documents it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from singer_sdk import typing as th
+
+from ..actions import ACTION_SPECS
+
+MAX_MAPPINGS = 50
+
+
+class _BoundedArray(th.ArrayType):
+    """An array with maxItems (the SDK's ArrayType has no such option)."""
+
+    def __init__(self, wrapped_type: Any, *, max_items: int) -> None:
+        super().__init__(wrapped_type)
+        self.max_items = max_items
+
+    @property
+    def type_dict(self) -> dict:
+        return {**super().type_dict, "maxItems": self.max_items}
+
+
+def _mapping_object() -> th.ObjectType:
+    actions = ", ".join(f"`{name}` ({spec.title})" for name, spec in ACTION_SPECS.items())
+    return th.ObjectType(
+        th.Property(
+            "name",
+            th.StringType,
+            required=True,
+            description="Unique name of the mapping; it names the mapping in logs, the summary and rejects.",
+        ),
+        th.Property(
+            "enabled",
+            th.BooleanType,
+            default=True,
+            description="Set to false to keep a mapping in the config without running it.",
+        ),
+        th.Property(
+            "trigger",
+            th.StringType,
+            required=True,
+            description=(
+                "When the mapping runs: a Segment FQL condition on the record, e.g. "
+                '`type = "track" and event = "Deal Upserted"`; `stream = "name"` tests the Singer stream. '
+                "See docs/mapping.md."
+            ),
+        ),
+        th.Property(
+            "action",
+            th.StringType,
+            required=True,
+            allowed_values=list(ACTION_SPECS),
+            description=f"The Pipedrive action to run: {actions}.",
+        ),
+        th.Property(
+            "fields",
+            th.ObjectType(additional_properties=True),
+            required=True,
+            description=(
+                "The action's fields (Segment's keys, e.g. `match_value`) and their values: a plain value, "
+                'or a mapping-kit directive such as `{"@path": "$.traits.email"}`, `@template`, `@if`, '
+                "`@literal`, `@arrayPath`, `@case`, `@replace`, `@json`, `@merge`, `@flatten`."
+            ),
+        ),
+        additional_properties=False,
+    )
+
+
+def mappings_property() -> th.Property:
+    return th.Property(
+        "mappings",
+        _BoundedArray(_mapping_object(), max_items=MAX_MAPPINGS),
+        description=(
+            f"Up to {MAX_MAPPINGS} mappings, each a trigger, an action and its fields; every mapping "
+            "whose trigger matches a record runs its action on it. When absent, the three presets of "
+            "Segment's destination apply (person from identify, organization from group, activity from "
+            'track "Activity Upserted"), matching on fields that find an entity again.'
+        ),
+    )

@@ -1,0 +1,145 @@
+"""JSON values as Segment's JavaScript sees them: the absent value and JS string conversion.
+
+mapping-kit tells `undefined` (the field is left out) from `null` (the field is sent as null); the
+sentinel MISSING is our `undefined`. Strings are made from values the way JavaScript's `String()`
+does, because templates and coercion must give what a ported Segment mapping gives.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from typing import Any, Final
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Final[Any] = _Missing()
+
+
+def is_number(value: Any) -> bool:
+    """A JSON number. The SDK parses fractions as Decimal; Python's bool is an int, JSON's is not."""
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def plain_number(value: Any) -> Any:
+    """A Decimal as the int or float JSON means by it (JavaScript reads every number as a double)."""
+    if isinstance(value, Decimal):
+        number = float(value)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    return value
+
+
+def js_number(value: float | Decimal) -> str:
+    """ECMAScript Number::toString: shortest round-trip digits, exponent only below 1e-6 or from 1e21."""
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    mantissa, _, exp_text = repr(abs(value)).partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    # n is the decimal exponent with the value written as 0.<digits> * 10**n
+    n = len(whole) + int(exp_text or 0) - (len(whole + frac) - len((whole + frac).lstrip("0")))
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        text = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        text = digits[:n] + "." + digits[n:]
+    elif -6 < n <= 0:
+        text = "0." + "0" * (-n) + digits
+    else:
+        exponent = n - 1
+        text = digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if exponent >= 0 else "-")
+        text += str(abs(exponent))
+    return sign + text
+
+
+def js_string(value: Any) -> str:
+    """String(value) in JavaScript, except that objects become compact JSON, not "[object Object]"."""
+    if isinstance(value, str):
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if value is MISSING:
+        return "undefined"
+    if isinstance(value, (int, float, Decimal)):
+        return js_number(value)
+    if isinstance(value, list):
+        return js_join(value)
+    return compact_json(value)
+
+
+def js_join(items: list[Any]) -> str:
+    """Array.prototype.join(","): null and undefined items become empty strings."""
+    return ",".join("" if item is None or item is MISSING else js_string(item) for item in items)
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(strip_missing(value), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript truthiness: false, 0, "", null and undefined are falsy; [] and {} are not."""
+    if value is None or value is MISSING or value is False:
+        return False
+    if isinstance(value, str):
+        return value != ""
+    if is_number(value):
+        return value != 0
+    return True
+
+
+def strip_missing(value: Any) -> Any:
+    """Drop absent members of objects; absent list items become null, as JSON.stringify does.
+
+    Decimals become plain numbers on the way, so payloads serialise with the standard json module.
+    """
+    if isinstance(value, dict):
+        return {k: strip_missing(v) for k, v in value.items() if v is not MISSING}
+    if isinstance(value, list):
+        return [None if v is MISSING else strip_missing(v) for v in value]
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    return value
+
+
+def type_name(value: Any) -> str:
+    """The JSON type of a value, for messages."""
+    if value is MISSING:
+        return "absent"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, (float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
