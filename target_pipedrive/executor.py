@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -21,12 +22,20 @@ def describe_record(source: dict[str, Any], stream: str) -> str:
 
 class RecordExecutor:
     def __init__(
-        self, runtime: Runtime, summary: RunSummary, rejects: RejectFile, logger: logging.Logger
+        self,
+        runtime: Runtime,
+        summary: RunSummary,
+        rejects: RejectFile,
+        logger: logging.Logger,
+        *,
+        dry_run: bool = False,
     ) -> None:
         self.runtime = runtime
         self.summary = summary
         self.rejects = rejects
         self.logger = logger
+        self.dry_run = dry_run
+        self._planned_creates = 0
 
     def handle(self, mapping: str, action: str, envelope: dict[str, Any]) -> None:
         self.summary.mapping(mapping).matched += 1
@@ -57,6 +66,9 @@ class RecordExecutor:
             )
 
     def _send(self, mapping: str, write: Write) -> None:
+        if self.dry_run:
+            self._pretend(mapping, write)
+            return
         client = self.runtime.client
         if write.method == "POST":
             response = client.post(write.path, write.body or {})
@@ -69,6 +81,16 @@ class RecordExecutor:
         if write.remember is not None and write.outcome == "created":
             match, value = write.remember
             self.runtime.finder.remember(match, value, int((response.data or {})["id"]))
+        self.summary.record_outcome(mapping, write.outcome)
+
+    def _pretend(self, mapping: str, write: Write) -> None:
+        """Dry run: say what would be sent; later records of the run see the would-be entity."""
+        request = {"method": write.method, "path": write.path, "body": write.body}
+        self.logger.info("Dry run, mapping %r would send: %s", mapping, json.dumps(request, default=str))
+        if write.remember is not None and write.outcome == "created":
+            self._planned_creates += 1
+            # Negative ids stand for entities the run would have created.
+            self.runtime.finder.remember(*write.remember, -self._planned_creates)
         self.summary.record_outcome(mapping, write.outcome)
 
     def _warn(self, mapping: str, source: dict[str, Any], stream: str, warnings: list[str]) -> None:

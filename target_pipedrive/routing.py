@@ -12,7 +12,7 @@ therefore does not advertise; a mapper plugin between tap and target still works
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from singer_sdk.mapper import PluginMapper, StreamMap
@@ -61,10 +61,18 @@ class _MappingMap(StreamMap):
 
 
 class _Bookkeeping(StreamMap):
-    def __init__(self, summary: RunSummary, raw_schema: dict[str, Any], *, opening: bool) -> None:
+    def __init__(
+        self,
+        summary: RunSummary,
+        raw_schema: dict[str, Any],
+        *,
+        opening: bool,
+        after_record: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(BOOKKEEPING_ALIAS, raw_schema, None, None)
         self.summary = summary
         self.opening = opening
+        self.after_record = after_record
         self.transformed_schema = ENVELOPE_SCHEMA
         self.transformed_key_properties = []
 
@@ -76,6 +84,8 @@ class _Bookkeeping(StreamMap):
             self.summary.record_started()
         else:
             self.summary.record_finished()
+            if self.after_record is not None:
+                self.after_record()
 
 
 class MappingRouter(PluginMapper):
@@ -87,6 +97,7 @@ class MappingRouter(PluginMapper):
         summary: RunSummary,
         plugin_config: dict[str, Any],
         logger: logging.Logger,
+        after_record: Callable[[], None] | None = None,
     ) -> None:
         # The SDK's own stream_maps are not ours to interpret: mappings replace them.
         super().__init__(
@@ -94,6 +105,7 @@ class MappingRouter(PluginMapper):
         )
         self.mappings = [mapping for mapping in mappings if mapping.enabled]
         self.summary = summary
+        self.after_record = after_record
 
     def register_raw_stream_schema(
         self,
@@ -104,5 +116,5 @@ class MappingRouter(PluginMapper):
         self.stream_maps[stream_name] = [
             _Bookkeeping(self.summary, schema, opening=True),
             *(_MappingMap(mapping, stream_name, schema) for mapping in self.mappings),
-            _Bookkeeping(self.summary, schema, opening=False),
+            _Bookkeeping(self.summary, schema, opening=False, after_record=self.after_record),
         ]

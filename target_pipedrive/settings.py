@@ -61,6 +61,29 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "dry_run",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Look everything up but write nothing: each request the run would send (method, path, body) "
+            "is logged, and the summary is the one a real run would give."
+        ),
+    ),
+    th.Property(
+        "report_file",
+        th.StringType,
+        description=(
+            "Path of a JSON file that receives the run summary at the end (records in, written, "
+            "unchanged, filtered, rejected, per mapping, API calls and tokens), for Airflow or a monitor."
+        ),
+    ),
+    th.Property(
+        "progress_interval",
+        th.IntegerType,
+        default=5,
+        description="Seconds between two progress lines in the log.",
+    ),
+    th.Property(
         "request_timeout",
         th.IntegerType,
         default=30,

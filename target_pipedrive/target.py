@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any, ClassVar
 
 from singer_sdk import Target
@@ -12,6 +13,7 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.sinks import Sink
 
 from .executor import RecordExecutor
+from .progress import ProgressReporter
 from .mapping.engine import CompiledMapping, compile_mappings
 from .mapping.errors import MappingConfigError
 from .pipedrive.base_url import resolve_base_url
@@ -76,10 +78,20 @@ class TargetPipedrive(Target):
             raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
         self.summary = RunSummary()
         self.rejects = RejectFile(config.get("reject_file"))
-        self.executor = RecordExecutor(self.runtime, self.summary, self.rejects, self.logger)
+        self.executor = RecordExecutor(
+            self.runtime, self.summary, self.rejects, self.logger, dry_run=bool(config.get("dry_run"))
+        )
+        self.progress = ProgressReporter(
+            self.summary,
+            self.client.stats.snapshot,
+            self.logger,
+            interval=float(config.get("progress_interval") or 5),
+        )
         self.mapping_actions = {mapping.name: mapping.action for mapping in self.compiled_mappings}
         self._emitted_state: dict | None = None
-        self.mapper = MappingRouter(self.compiled_mappings, self.summary, config, self.logger)
+        self.mapper = MappingRouter(
+            self.compiled_mappings, self.summary, config, self.logger, after_record=self.progress.tick
+        )
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         if stream_name == BOOKKEEPING_ALIAS:
@@ -112,4 +124,8 @@ class TargetPipedrive(Target):
         return self.summary.as_dict(api=self.client.stats.snapshot())
 
     def _log_summary(self) -> None:
-        self.logger.info("Run summary: %s", json.dumps(self.summary_report(), sort_keys=True))
+        report = self.summary_report()
+        self.logger.info("Run summary: %s", json.dumps(report, sort_keys=True))
+        if path := self.config.get("report_file"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
