@@ -13,13 +13,13 @@ from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.sinks import Sink
 
 from .executor import RecordExecutor
-from .progress import ProgressReporter
 from .mapping.engine import CompiledMapping, compile_mappings
 from .mapping.errors import MappingConfigError
 from .pipedrive.base_url import resolve_base_url
 from .pipedrive.client import PipedriveClient
 from .pipedrive.fields import FieldCatalog
 from .pipedrive.lookup import EntityFinder
+from .progress import ProgressReporter
 from .rejects import RejectFile
 from .routing import BOOKKEEPING_ALIAS, MappingRouter
 from .runtime import Runtime
