@@ -42,7 +42,8 @@ def to_datetime(value: Any) -> datetime:
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
     if isinstance(value, str):
         try:
-            parsed = pendulum.parse(value.strip(), strict=False)
+            # Strict ISO-8601 only: "01/12/2026" means a different day on each side of the Atlantic.
+            parsed = pendulum.parse(value.strip())
         except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
             raise ValueError(f"{value!r} is not an ISO-8601 timestamp or an epoch") from exc
         if not isinstance(parsed, datetime):
