@@ -30,7 +30,7 @@ def test_v1_timestamp_is_utc_with_space():
 
 @pytest.mark.parametrize("bad", ["yesterday-ish", "", True, None, {"a": 1}, "2024-13-45"])
 def test_bad_timestamps_raise(bad):
-    with pytest.raises(ValueError, match="timestamp|epoch"):
+    with pytest.raises(ValueError, match=r"timestamp|epoch"):
         values.rfc3339(bad)
 
 
@@ -57,7 +57,7 @@ def test_times(given, expected):
 
 @pytest.mark.parametrize("bad", ["24:00", "12:60", "noon", "12", "08:15:30"])
 def test_bad_times(bad):
-    with pytest.raises(ValueError, match="time|minute"):
+    with pytest.raises(ValueError, match=r"time|minute"):
         values.hh_mm(bad)
 
 
