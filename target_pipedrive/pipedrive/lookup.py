@@ -12,6 +12,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from .entities import Entity
+from .errors import PipedriveRequestError
 from .match import MatchField
 
 if TYPE_CHECKING:
@@ -82,8 +83,6 @@ class EntityFinder:
                 f"{text!r} is not a Pipedrive {entity.label} id; match on another field (set the mapping's "
                 f"match field or the {entity.name}_field setting, e.g. to an 'External ID' custom field)"
             )
-        from .errors import PipedriveRequestError
-
         try:
             response = self._client.get(entity.item(int(text)))
         except PipedriveRequestError as exc:
