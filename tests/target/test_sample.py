@@ -1,0 +1,42 @@
+"""The bundled sample (all six actions) against the sandbox: exact entities; a rerun duplicates nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .cli import run_target
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_sample_twice_gives_the_same_entities_and_no_duplicates(tmp_path, sandbox):
+    config = json.loads((ROOT / "sample_config.json").read_text())
+    config |= {"api_url": sandbox.url, "api_token": sandbox.token}
+    del config["reject_file"]  # into tmp_path, not the demo's output/
+    lines = (ROOT / "samples" / "segment_events.jsonl").read_text()
+    first = run_target(tmp_path, config, lines)
+    assert first.returncode == 0, first.stderr
+    summary = first.summary()
+    assert (summary["records_in"], summary["written"], summary["filtered"], summary["rejected"]) == (
+        12,
+        10,
+        1,
+        1,
+    )
+    counts = {kind: len(items) for kind, items in sandbox.state().items()}
+    assert counts == {"persons": 3, "organizations": 2, "deals": 2, "activities": 1, "leads": 1, "notes": 1}
+    deal = next(d for d in sandbox.entities("deals") if d["title"] == "Compiler support")
+    grace = next(p for p in sandbox.entities("persons") if p["name"] == "Grace Hopper")
+    assert deal["person_id"] == grace["id"]
+    assert deal["status"] == "won"
+    assert first.states[-1] == {"bookmarks": {"segment_events": {"messageId": "m-012"}}}
+    assert len(first.states) == 2  # each checkpoint passed on once
+    assert [r["record"]["messageId"] for r in first.rejects] == ["m-011"]
+
+    second = run_target(tmp_path, config, lines)
+    assert second.returncode == 0, second.stderr
+    persons_and_orgs = {k: len(sandbox.entities(k)) for k in ("persons", "organizations", "deals")}
+    assert persons_and_orgs == {"persons": 3, "organizations": 2, "deals": 2}
+    assert second.summary()["mappings"]["People from identify"]["updated"] == 3
+    assert "sandbox-api-token" not in first.stderr + second.stderr
