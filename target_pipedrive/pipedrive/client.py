@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+import urllib3
 
 from .costs import token_cost
 from .errors import (
@@ -67,6 +68,15 @@ class ClientStats:
 def _operation(method: str, path: str) -> str:
     parts = [p if not (p.isdigit() or len(p) >= 32) else "{id}" for p in path.split("/")]
     return f"{method} {'/'.join(parts)}"
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection failed before the request went out (refused, connect timeout)."""
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(
+        reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
+    )
 
 
 def _is_search(path: str) -> bool:
@@ -174,11 +184,7 @@ class PipedriveClient:
                     method, self.base_url + path, params=params, json=body, timeout=self.timeout
                 )
             except requests.ConnectionError as exc:
-                sent = (
-                    not isinstance(exc, requests.exceptions.ConnectTimeout)
-                    and "connect" not in str(exc).lower()
-                )
-                if not idempotent and sent:
+                if not idempotent and not _never_sent(exc):
                     raise WriteOutcomeUnknown(method, path, "connection dropped") from None
                 self._retry_or_raise(method, path, attempt, "connection error", None)
                 continue

@@ -223,6 +223,15 @@ class Handler(BaseHTTPRequestHandler):
             entry.update(status="dropped", cost=0)
             self.close_connection = True
             return self.connection.shutdown(2)
+        if fault and fault.get("html"):
+            # Cloudflare's block page: not JSON, whatever the status.
+            entry.update(status=int(fault.get("status", 403)), cost=0)
+            page = b"<html><body>Access denied</body></html>"
+            self.send_response(int(fault.get("status", 403)))
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            return self.wfile.write(page)  # type: ignore[return-value]
         if fault and fault.get("status"):
             status = int(fault["status"])
             entry.update(status=status, cost=0)
