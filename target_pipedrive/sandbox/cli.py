@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--faults", help='JSON list, e.g. [{"path": "/api/v2/persons", "status": 503, "count": 1}]'
     )
+    parser.add_argument("--openapi-dir", help="folder with Pipedrive's v1.yaml and v2.yaml")
     parser.add_argument("--fault-seed", type=int, default=0, help="seed of probabilistic faults")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -46,10 +47,12 @@ def main(argv: list[str] | None = None) -> None:
         search_delay=args.search_delay,
         speed=args.speed,
         fault_seed=args.fault_seed,
+        openapi_dir=args.openapi_dir,
     )
     if args.faults:
         server.configure(faults=json.loads(args.faults))
-    logging.info("Pipedrive sandbox on %s (not validating against OpenAPI files)", server.url)
+    validating = "validating requests against" if server.sandbox.contract else "NOT validating: no"
+    logging.info("Pipedrive sandbox on %s, %s OpenAPI files", server.url, validating)
     try:
         server.httpd.serve_forever()
     except KeyboardInterrupt:

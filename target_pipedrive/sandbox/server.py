@@ -6,15 +6,18 @@ import fnmatch
 import ipaddress
 import json
 import logging
+import os
 import random
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..pipedrive.costs import token_cost
 from . import api
+from .contract import ContractValidator
 from .limits import RateLimits
 from .store import ApiError, Store
 
@@ -36,8 +39,16 @@ class Sandbox:
         search_delay: float = 0.0,
         speed: float = 1.0,
         fault_seed: int = 0,
+        openapi_dir: str | None = None,
+        validate: bool = True,
     ) -> None:
         self.token = token
+        folder = openapi_dir or os.environ.get("PIPEDRIVE_OPENAPI_DIR")
+        self.contract: ContractValidator | None = None
+        if validate and folder and Path(folder, "v2.yaml").is_file():
+            self.contract = ContractValidator(folder)
+        else:
+            logger.warning("No Pipedrive OpenAPI files: requests are not validated against the contract")
         self._start = time.monotonic()
         self.speed = speed
         self.store = Store(seed, clock=self.clock)
@@ -217,7 +228,19 @@ class Handler(BaseHTTPRequestHandler):
                     "error_info": "Please check developers.pipedrive.com",
                 },
             )
-        cost = token_cost(method, path)
+        cost = sandbox.contract.cost(method, path) if sandbox.contract else token_cost(method, path)
+        if sandbox.contract and (broken := sandbox.contract.check(method, path, query, body)):
+            entry.update(status=400, cost=0, contract=broken)
+            return self._send(
+                400,
+                {
+                    "success": False,
+                    "error": f"Request violates the API contract: {broken}",
+                    "error_info": "Please check developers.pipedrive.com",
+                    "data": None,
+                    "additional_data": None,
+                },
+            )
         fault = sandbox.next_fault(method, path)
         if fault and fault.get("drop") == "before":
             entry.update(status="dropped", cost=0)

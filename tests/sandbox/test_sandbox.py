@@ -85,7 +85,9 @@ def test_authentication(sandbox, headers, query, status):
         ("/api/v1/notes", {"deal_id": 5}, "Cannot add/update note because deal does not exist"),
     ],
 )
-def test_bodies_pipedrive_refuses_get_400(sandbox, path, body, message):
+def test_bodies_pipedrive_refuses_get_400(sandbox_factory, path, body, message):
+    # Our own rules, without the contract check in front of them.
+    sandbox = sandbox_factory(validate=False)
     response = call(sandbox, "POST", path, json=body)
     assert response.status_code == 400, response.text
     assert response.json()["success"] is False
@@ -104,7 +106,12 @@ def test_v1_lead_and_note_shapes(sandbox):
     assert note.status_code == 200
     put = call(sandbox, "PUT", f"/api/v1/notes/{note.json()['data']['id']}", json={"content": "d"})
     assert put.json()["data"]["content"] == "d"
-    assert call(sandbox, "PATCH", "/api/v1/leads/nope", json={"title": "x"}).status_code == 404
+    assert (
+        call(
+            sandbox, "PATCH", "/api/v1/leads/00000000-0000-4000-8000-000000000000", json={"title": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def test_cursor_paging(sandbox):
@@ -255,3 +262,32 @@ def test_refuses_non_loopback_bind():
 
     with pytest.raises(ValueError, match="loopback"):
         SandboxServer("0.0.0.0")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "rule"),
+    [
+        ("PATCH", "/api/v2/persons/1", {"visible_to": "3"}, "is not of type 'integer'"),
+        ("POST", "/api/v2/persons", {"name": "A", "emails": "a@b.c"}, "is not of type 'array'"),
+        ("POST", "/api/v2/organizations", {"visible_to": 3}, "'name' is a required property"),
+        ("GET", "/api/v2/persons/search", None, "term"),
+    ],
+)
+def test_requests_the_openapi_description_refuses_get_400_naming_the_rule(sandbox, method, path, body, rule):
+    assert sandbox.sandbox.contract is not None, "tests run with Pipedrive's OpenAPI files"
+    response = call(sandbox, method, path, json=body)
+    assert response.status_code == 400
+    assert "violates the API contract" in response.json()["error"]
+    assert rule in response.json()["error"]
+
+
+def test_unknown_body_property_is_refused_even_where_the_description_allows_it(sandbox):
+    response = call(sandbox, "POST", "/api/v2/persons", json={"name": "A", "email": "a@b.c"})
+    assert response.status_code == 400
+    assert "Invalid field(s) in the payload: email" in response.json()["error"]
+
+
+def test_token_costs_come_from_the_description(sandbox):
+    assert sandbox.sandbox.contract.cost("GET", "/api/v2/persons/search") == 20
+    assert sandbox.sandbox.contract.cost("POST", "/api/v1/notes") == 10
+    assert sandbox.sandbox.contract.cost("GET", "/api/v2/persons/7") == 1
