@@ -400,3 +400,32 @@ def notes(store: Store, method: str, note_id: str | None, query: dict[str, str],
         store.delete("notes", number)
         return ok(True)
     raise ApiError(405, "Method not allowed")
+
+
+_ITEM_FIELDS = {
+    "persons": {"custom_fields", "email", "name", "notes", "phone"},
+    "organizations": {"address", "custom_fields", "name", "notes"},
+    "deals": {"custom_fields", "notes", "title"},
+    "leads": {"custom_fields", "notes", "title"},
+}
+
+
+def item_search(store: Store, query: dict[str, str]) -> Result:
+    """itemSearch over persons, organizations, deals and leads (other item types have no items here)."""
+    kinds = {"person": "persons", "organization": "organizations", "deal": "deals", "lead": "leads"}
+    wanted_types = [t for t in query.get("item_types", ",".join(kinds)).split(",") if t]
+    fields = set(query["fields"].split(",")) if query.get("fields") else None
+    hits: list[dict[str, Any]] = []
+    for item_type in wanted_types:
+        kind = kinds.get(item_type)
+        if kind is None:
+            continue
+        usable = _ITEM_FIELDS[kind] & fields if fields else _ITEM_FIELDS[kind]
+        if not usable:
+            continue
+        sub_query = {**query, "fields": ",".join(sorted(usable)), "limit": "500"}
+        sub_query.pop("cursor", None)
+        _, body = entity_search(store, kind, sub_query)
+        hits.extend(body["data"]["items"])
+    status, body = _cursor_page(hits, query, max_limit=100)
+    return status, {**body, "data": {"items": body["data"], "related_items": []}}

@@ -22,6 +22,7 @@ def _custom(entity: str, name: str, kind: str, options: list[str] | None = None)
         "field_code": field_key(entity, name),
         "field_type": kind,
         "is_custom_field": True,
+        "is_optional_response_field": False,
         "options": [{"id": next(_OPTION_IDS), "label": label} for label in options] if options else None,
     }
 
@@ -30,6 +31,7 @@ def _builtin(name: str, code: str, kind: str) -> dict[str, Any]:
     return {
         "field_name": name,
         "field_code": code,
+        "is_optional_response_field": False,
         "field_type": kind,
         "is_custom_field": False,
         "options": None,

@@ -133,6 +133,8 @@ def route(sandbox: Sandbox, method: str, path: str, query: dict[str, str], body:
             and rest[0] in ("persons", "organizations", "deals", "leads")
         ):
             return api.entity_search(store, rest[0], query)
+        if rest == ["itemSearch"]:
+            return api.item_search(store, query)
         if rest == ["itemSearch", "field"]:
             return api.field_search(store, query)
         if rest and rest[0] in api.V2_KINDS and len(rest) <= 2 and method != "PUT":
@@ -156,6 +158,16 @@ def route(sandbox: Sandbox, method: str, path: str, query: dict[str, str], body:
         if method == "GET" and rest in (["leadFields"], ["noteFields"]):
             return api.v1_pagination([], query)
     raise ApiError(404, f"Unknown route {method} {path}")
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _without_nulls(v) for k, v in value.items() if v is not None or k in ("data", "next_cursor")
+        }
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -290,6 +302,10 @@ class Handler(BaseHTTPRequestHandler):
             entry["status"] = f"dropped after {status}"
             self.close_connection = True
             return self.connection.shutdown(2)
+        if path.startswith("/api/v2/") and status < 400:
+            # API v2's description declares these properties non-nullable: unset ones are left out.
+            # next_cursor stays null on the last page, as Pipedrive's pagination docs say.
+            response = _without_nulls(response)
         return self._send(status, response, headers)
 
     def do_GET(self) -> None:
