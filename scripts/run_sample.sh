@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 port=8765
 mkdir -p output
+# Validate every request against Pipedrive's OpenAPI files when they are beside the repository.
+if [ -z "${PIPEDRIVE_OPENAPI_DIR:-}" ] && [ -d ../shared/pipedrive-openapi ]; then
+  export PIPEDRIVE_OPENAPI_DIR=../shared/pipedrive-openapi
+fi
 
 "$bin/pipedrive-sandbox" --port "$port" > output/sandbox.log 2>&1 &
 sandbox=$!
