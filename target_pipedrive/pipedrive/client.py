@@ -1,86 +1,115 @@
 """The one HTTP client of the target: a requests.Session with auth, pacing, retries and accounting.
 
-Retry policy: GET, PATCH, PUT and DELETE are idempotent and are retried on 429, 5xx, timeouts and
-connection errors with exponential backoff and full jitter, honouring Retry-After and
-x-ratelimit-reset. A POST is retried only when it certainly did not happen (a 429, or a failure to
-connect); after a timeout, a dropped connection or a 5xx it raises WriteOutcomeUnknown, so that the
-caller finds out whether the entity exists before it tries again. The token travels only in the
-x-api-token header: never in a URL, a log line or an exception.
+Authentication: the token travels only in the x-api-token header, only to the base URL (redirects are
+not followed: requests would carry a custom header to any host a redirect names). It never appears in
+a URL, a log line, an exception or a repr; a logging filter masks it should anything else print it.
+
+Retries (at most `max_retries`, default 5, after the first attempt):
+- 429: wait max(Retry-After, x-ratelimit-reset, 2 s, backoff), at most 30 s, and every thread of the
+  client holds off meanwhile. Never without end: Pipedrive answers endless 429s with a Cloudflare block.
+  A 429 that says the daily budget is spent (its body says "daily", or x-daily-ratelimit-token-remaining
+  is 0) raises DailyBudgetExhausted at once and stops the client: later calls raise it without sending.
+- 5xx, timeouts, dropped connections: exponential backoff with full jitter (up to 1, 2, 4, 8, 16 s;
+  longer if Retry-After says so), for the idempotent GET, PATCH, PUT and DELETE.
+- POST creates, and its outcome must never be guessed. It is retried only when it certainly did not
+  happen: a 429, or a connection that could not be opened. After a read timeout, a connection dropped
+  once the request was sent, a 5xx (the gateway may have committed it) or an unreadable 2xx it raises
+  WriteOutcomeUnknown (with method, path and body), so that the caller looks the entity up before it
+  tries again and no retry ever creates a second entity.
+- Never retried: 401 (PipedriveAuthError), a non-JSON 403 (PipedriveBlocked, which also stops the
+  client), other 4xx and 2xx with success: false (PipedriveRequestError, the record's fault).
+
+Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
+Thread-safe: the SDK may drain sinks in parallel threads sharing this client.
 """
 
 from __future__ import annotations
 
-import contextlib
+import json
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 import requests
 import urllib3
+from requests.structures import CaseInsensitiveDict
 
-from .costs import token_cost
+from .envelope import ApiResponse, error_text, read_json
 from .errors import (
     DailyBudgetExhausted,
     PipedriveAuthError,
     PipedriveBlocked,
+    PipedriveError,
     PipedriveRequestError,
     PipedriveUnavailable,
     WriteOutcomeUnknown,
 )
-from .pacing import SlidingWindow
+from .pacing import Pacer
+from .redact import protect, release, scrub
+from .retry import seconds_header, wait_after_429, wait_after_failure
+from .stats import ClientStats
 
-_MAX_WAIT = 30.0
-_SAFETY = 0.8  # use 80% of a window, leaving room for other clients of the same token
+__all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
 
-
-@dataclass
-class ApiResponse:
-    status: int
-    data: Any
-    additional_data: Any
-    headers: dict[str, str]
-
-
-@dataclass
-class ClientStats:
-    calls: int = 0
-    tokens: int = 0
-    retries: int = 0
-    throttled_429: int = 0
-    daily_tokens_left: int | None = None
-    by_operation: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "calls": self.calls,
-            "tokens": self.tokens,
-            "retries": self.retries,
-            "throttled_429": self.throttled_429,
-            "daily_tokens_left": self.daily_tokens_left,
-            "by_operation": {k: dict(v) for k, v in self.by_operation.items()},
-        }
+_IDEMPOTENT = frozenset({"GET", "PATCH", "PUT", "DELETE"})
+_MAX_CONNECT_TIMEOUT = 10.0
+_IN_DOUBT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
-def _operation(method: str, path: str) -> str:
-    parts = [p if not (p.isdigit() or len(p) >= 32) else "{id}" for p in path.split("/")]
-    return f"{method} {'/'.join(parts)}"
+def _user_agent() -> str:
+    try:
+        return f"target-pipedrive/{metadata.version('target-pipedrive')}"
+    except metadata.PackageNotFoundError:
+        return "target-pipedrive"
 
 
-def _never_sent(exc: requests.ConnectionError) -> bool:
-    """True when the connection failed before the request went out (refused, connect timeout)."""
-    reason = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)
-    return isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(
-        reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)
-    )
+def _checked_token(api_token: str) -> str:
+    token = (api_token or "").strip()
+    if not token:
+        raise ValueError("api_token is empty: set it (Pipedrive → Settings → Personal preferences → API)")
+    # requests would refuse such a header with the value in its message.
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise ValueError("api_token contains spaces or control characters: copy it again from Pipedrive")
+    return token
 
 
 def _is_search(path: str) -> bool:
-    return path.endswith("/search") or "/itemSearch" in path
+    return path.rstrip("/").endswith("/search") or "/itemSearch" in path
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the connection failed before the request went out (refused, unresolvable, timed out)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # requests wraps urllib3's MaxRetryError
+    # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2.
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
+
+
+def _query(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Pipedrive wants true/false; requests would send True/False.
+    if not params:
+        return params
+    return {key: (str(value).lower() if isinstance(value, bool) else value) for key, value in params.items()}
+
+
+@dataclass(frozen=True)
+class _Again:
+    wait: float
+    cause: str
+    everyone: bool = False  # a 429: all threads hold off, not only this one
 
 
 class PipedriveClient:
@@ -91,32 +120,53 @@ class PipedriveClient:
         *,
         timeout: float = 30.0,
         max_retries: int = 5,
-        burst_limit: int = 20,
+        burst_limit: int | None = None,
         search_limit: int = 10,
         logger: logging.Logger | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        user_agent: str = "target-pipedrive",
+        user_agent: str | None = None,
     ) -> None:
+        """`burst_limit`: requests per 2 s; None learns it from x-ratelimit-limit, starting at Lite's 20.
+
+        Inject `sleep` and `clock` together (tests): the pacer waits on the clock.
+        """
+        token = _checked_token(api_token)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.max_retries = max_retries
+        self.max_retries = max(0, max_retries)
         self.logger = logger or logging.getLogger("target_pipedrive.http")
+        self.stats = ClientStats()
+        self._timeouts = (min(timeout, _MAX_CONNECT_TIMEOUT), timeout)
         self._sleep = sleep
+        self._pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=sleep, logger=self.logger)
         self._session = requests.Session()
         self._session.headers.update(
-            {"x-api-token": api_token, "Accept": "application/json", "User-Agent": user_agent}
+            {"x-api-token": token, "Accept": "application/json", "User-Agent": user_agent or _user_agent()}
         )
-        self._burst = SlidingWindow(max(1, int(burst_limit * _SAFETY)), clock=clock, sleep=sleep)
-        self._search = SlidingWindow(max(1, int(search_limit * _SAFETY)), clock=clock, sleep=sleep)
-        self._stopped = False
+        protect(token, self.logger)
+        self._scrub: Callable[[str], str] = lambda text: scrub(text, token)
+        self._release: Callable[[], None] | None = lambda: release(token)
+        self._stopped: Callable[[], PipedriveError] | None = None
         self._lock = threading.Lock()
-        self.stats = ClientStats()
 
     def __repr__(self) -> str:
         return f"PipedriveClient({self.base_url!r})"
 
-    # The public verbs.
+    def __enter__(self) -> PipedriveClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+        with self._lock:
+            release_token, self._release = self._release, None
+        if release_token is not None:
+            release_token()
+
+    # The verbs. Paths are full API paths: /api/v2/persons/5, /api/v1/notes.
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
         return self.request("GET", path, params=params)
 
@@ -135,31 +185,42 @@ class PipedriveClient:
     def paginate_v2(
         self, path: str, params: dict[str, Any] | None = None, *, items_key: str | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every item of a cursor-paged v2 list (or of `data[items_key]` for searches)."""
+        """Every item of a cursor-paged v2 list (or of `data[items_key]`, as searches nest them)."""
         query = dict(params or {})
+        seen: set[str] = set()
         while True:
             response = self.get(path, query)
-            data = response.data or []
-            yield from (data.get(items_key) or []) if items_key and isinstance(data, dict) else data
-            cursor = (response.additional_data or {}).get("next_cursor")
+            data = response.data
+            if items_key and isinstance(data, dict):
+                data = data.get(items_key)
+            yield from data or []
+            extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+            cursor = extra.get("next_cursor")
             if not cursor:
                 return
+            if cursor in seen:
+                raise PipedriveUnavailable("GET", path, "the next-page cursor came back twice", 1)
+            seen.add(cursor)
             query["cursor"] = cursor
 
     def paginate_v1(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every item of a start/limit-paged v1 list."""
-        query = {"start": 0, "limit": 500, **(params or {})}
+        """Every item of a start/limit-paged v1 list; pagination under additional_data.pagination or flat."""
+        query: dict[str, Any] = {"start": 0, "limit": 500, **(params or {})}
         while True:
             response = self.get(path, query)
-            yield from response.data or []
-            extra = response.additional_data or {}
-            page = extra.get("pagination", extra)
+            items = response.data or []
+            yield from items
+            extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+            page = extra["pagination"] if isinstance(extra.get("pagination"), dict) else extra
             if not page.get("more_items_in_collection"):
                 return
-            query["start"] = page.get("next_start", query["start"] + query["limit"])
-
-    def close(self) -> None:
-        self._session.close()
+            # Without next_start, count what came back: the server may have capped our limit.
+            next_start = page.get("next_start")
+            if not isinstance(next_start, int):
+                next_start = int(query["start"]) + len(items)
+            if next_start <= int(query["start"]):
+                raise PipedriveUnavailable("GET", path, "the next page does not move forward", 1)
+            query["start"] = next_start
 
     # The machinery.
     def request(
@@ -170,99 +231,147 @@ class PipedriveClient:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
     ) -> ApiResponse:
-        if self._stopped:
-            raise DailyBudgetExhausted()
-        idempotent = method != "POST"
+        method = method.upper()
+        self._raise_if_stopped()
+        data = self._encode(method, path, body)
+        search = _is_search(path)
         attempt = 0
         while True:
             attempt += 1
-            if _is_search(path):
-                self._search.acquire()
-            self._burst.acquire()
-            try:
-                response = self._session.request(
-                    method, self.base_url + path, params=params, json=body, timeout=self.timeout
-                )
-            except requests.ConnectionError as exc:
-                if not idempotent and not _never_sent(exc):
-                    raise WriteOutcomeUnknown(method, path, "connection dropped") from None
-                self._retry_or_raise(method, path, attempt, "connection error", None)
-                continue
-            except requests.Timeout:
-                if not idempotent:
-                    raise WriteOutcomeUnknown(method, path, "timed out") from None
-                self._retry_or_raise(method, path, attempt, "timeout", None)
-                continue
-            self._account(method, path, response)
-            result = self._handle(method, path, response, attempt, idempotent)
-            if result is not None:
-                return result
+            self._pacer.wait_turn(search)
+            # Another thread may have hit the daily budget while this one waited.
+            self._raise_if_stopped()
+            outcome = self._attempt(method, path, _query(params), body, data, attempt)
+            if isinstance(outcome, ApiResponse):
+                return outcome
+            if attempt > self.max_retries:
+                raise PipedriveUnavailable(method, path, outcome.cause, attempt)
+            self.stats.retried()
+            self.logger.warning(
+                "%s %s: %s; retry %d of %d in %.1f s",
+                method,
+                path,
+                outcome.cause,
+                attempt,
+                self.max_retries,
+                outcome.wait,
+            )
+            if outcome.everyone:
+                self._pacer.pause(outcome.wait)  # the wait itself happens in wait_turn, for all threads
+            else:
+                self._sleep(outcome.wait)
 
-    def _account(self, method: str, path: str, response: requests.Response) -> None:
-        cost = token_cost(method, path)
-        with self._lock:
-            self.stats.calls += 1
-            self.stats.tokens += cost
-            op = self.stats.by_operation.setdefault(_operation(method, path), {"calls": 0, "tokens": 0})
-            op["calls"] += 1
-            op["tokens"] += cost
-            left = response.headers.get("x-daily-ratelimit-token-remaining")
-            if left is not None and left.isdigit():
-                self.stats.daily_tokens_left = int(left)
-
-    def _handle(
-        self, method: str, path: str, response: requests.Response, attempt: int, idempotent: bool
-    ) -> ApiResponse | None:
-        status = response.status_code
-        if status == 429:
-            self.stats.throttled_429 += 1
-            text = response.text.lower()
-            if "daily" in text or response.headers.get("x-daily-ratelimit-token-remaining") == "0":
-                self._stopped = True
-                raise DailyBudgetExhausted()
-            self._retry_or_raise(method, path, attempt, "429", response)
+    def _encode(self, method: str, path: str, body: dict[str, Any] | None) -> bytes | None:
+        if body is None:
             return None
-        if status >= 500:
-            if not idempotent:
-                raise WriteOutcomeUnknown(method, path, f"HTTP {status}")
-            self._retry_or_raise(method, path, attempt, f"HTTP {status}", response)
-            return None
-        if status == 401:
-            raise PipedriveAuthError()
         try:
-            payload = response.json()
-        except ValueError:
-            if status == 403:
-                raise PipedriveBlocked(method, path) from None
-            raise PipedriveRequestError(
-                status, method, path, f"non-JSON answer: {response.text[:200]}"
+            return json.dumps(body, ensure_ascii=False, allow_nan=False).encode()
+        except (TypeError, ValueError) as exc:
+            raise PipedriveRequestError(0, method, path, f"the body is not valid JSON: {exc}") from None
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        data: bytes | None,
+        attempt: int,
+    ) -> ApiResponse | _Again:
+        try:
+            response = self._session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                data=data,
+                headers={"Content-Type": "application/json"} if data is not None else None,
+                timeout=self._timeouts,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            # requests' messages carry the URL and its query (search terms): never chained or printed.
+            return self._failed(method, path, body, exc, attempt)
+        return self._answered(method, path, body, response, attempt)
+
+    def _failed(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        exc: requests.RequestException,
+        attempt: int,
+    ) -> _Again:
+        self.logger.debug("%s %s: %s", method, path, type(exc).__name__)
+        if isinstance(exc, requests.exceptions.SSLError):
+            raise PipedriveUnavailable(
+                method, path, "the TLS handshake failed (check api_url and any proxy)", attempt
             ) from None
-        if status >= 400 or not isinstance(payload, dict) or payload.get("success") is False:
-            raise PipedriveRequestError(status, method, path, self._error_text(payload))
+        if _never_sent(exc):
+            return _Again(wait_after_failure(None, attempt), "could not connect")
+        self.stats.sent(method, path, charged=True, headers=None)
+        if not isinstance(exc, _IN_DOUBT):
+            cause = f"the request failed ({type(exc).__name__})"
+            raise PipedriveUnavailable(method, path, cause, attempt) from None
+        timed_out = isinstance(exc, requests.Timeout)
+        cause = "no answer within the timeout" if timed_out else "the connection dropped"
+        if method not in _IDEMPOTENT:
+            raise WriteOutcomeUnknown(method, path, cause, body) from None
+        return _Again(wait_after_failure(None, attempt), cause)
+
+    def _answered(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        response: requests.Response,
+        attempt: int,
+    ) -> ApiResponse | _Again:
+        status, headers = response.status_code, response.headers
+        payload = read_json(response)
+        self._pacer.observe(headers)
+        blocked = status == 403 and payload is None
+        self.stats.sent(method, path, charged=status not in (401, 429) and not blocked, headers=headers)
+        self.logger.debug("%s %s → HTTP %d", method, path, status)
+        if status == 429:
+            self.stats.throttled()
+            daily_left = (headers.get("x-daily-ratelimit-token-remaining") or "").strip()
+            if "daily" in error_text(payload).lower() or daily_left == "0":
+                retry_after = seconds_header(headers, "Retry-After")
+                self._stop(lambda: DailyBudgetExhausted(retry_after))
+                self.logger.error("%s %s: the daily API token budget is exhausted", method, path)
+                raise DailyBudgetExhausted(retry_after)
+            return _Again(wait_after_429(headers, attempt), "rate limited (HTTP 429)", everyone=True)
+        if status == 401:
+            raise PipedriveAuthError(method, path)
+        if blocked:
+            self._stop(lambda: PipedriveBlocked(method, path))
+            raise PipedriveBlocked(method, path)
+        if 300 <= status < 400:
+            raise PipedriveUnavailable(
+                method,
+                path,
+                f"redirected (HTTP {status}), not followed so that the token reaches only one host; "
+                "check domain and api_url",
+                attempt,
+            )
+        if status >= 500 or (status < 300 and payload is None):
+            cause = f"HTTP {status}" if status >= 500 else f"HTTP {status} with an unreadable answer"
+            if method not in _IDEMPOTENT:
+                raise WriteOutcomeUnknown(method, path, cause, body)
+            return _Again(wait_after_failure(headers, attempt), cause)
+        if payload is None:
+            kind = headers.get("Content-Type", "no content type")
+            raise PipedriveRequestError(status, method, path, f"a non-JSON answer ({kind})")
+        if status >= 400 or payload.get("success") is False:
+            raise PipedriveRequestError(status, method, path, self._scrub(error_text(payload)))
         return ApiResponse(
-            status, payload.get("data"), payload.get("additional_data"), dict(response.headers)
+            status, payload.get("data"), payload.get("additional_data"), CaseInsensitiveDict(headers)
         )
 
-    @staticmethod
-    def _error_text(payload: Any) -> str:
-        if not isinstance(payload, dict):
-            return str(payload)[:300]
-        parts = [str(payload[k]) for k in ("error", "error_info", "code", "errorCode") if payload.get(k)]
-        return "; ".join(parts) or "no error text"
+    def _stop(self, error: Callable[[], PipedriveError]) -> None:
+        with self._lock:
+            self._stopped = self._stopped or error
 
-    def _retry_or_raise(
-        self, method: str, path: str, attempt: int, why: str, response: requests.Response | None
-    ) -> None:
-        if attempt > self.max_retries:
-            raise PipedriveUnavailable(
-                f"{method} {path}: {why} after {attempt} attempts; Pipedrive is unavailable"
-            )
-        wait = min(_MAX_WAIT, random.uniform(0, 0.5 * 2 ** (attempt - 1)))
-        if response is not None:
-            for header in ("Retry-After", "x-ratelimit-reset"):
-                value = response.headers.get(header, "")
-                with contextlib.suppress(ValueError):
-                    wait = max(wait, min(_MAX_WAIT, float(value)))
-        self.stats.retries += 1
-        self.logger.warning("%s %s: %s, retry %d in %.1f s", method, path, why, attempt, wait)
-        self._sleep(wait)
+    def _raise_if_stopped(self) -> None:
+        if self._stopped is not None:
+            raise self._stopped()

@@ -1,6 +1,13 @@
-"""What can go wrong talking to Pipedrive, as exceptions the target can act on. None carries the token."""
+"""What can go wrong talking to Pipedrive, as exceptions the target can act on.
+
+Only PipedriveRequestError is about one record (the sinks reject the record and go on); every other
+type ends the run. No message or attribute ever carries the API token: the client scrubs Pipedrive's
+error texts and never puts URLs with query strings, headers or bodies into messages.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class PipedriveError(Exception):
@@ -8,7 +15,10 @@ class PipedriveError(Exception):
 
 
 class PipedriveRequestError(PipedriveError):
-    """Pipedrive refused this request (4xx other than 401 and 429): a problem of the record."""
+    """Pipedrive refused this request (a 4xx other than 401 and 429, or success: false): the record's fault.
+
+    `status` is the HTTP status, or 0 when the request was not sent because its body is not valid JSON.
+    """
 
     def __init__(self, status: int, method: str, path: str, pipedrive_error: str) -> None:
         self.status, self.method, self.path, self.pipedrive_error = status, method, path, pipedrive_error
@@ -16,36 +26,66 @@ class PipedriveRequestError(PipedriveError):
 
 
 class PipedriveAuthError(PipedriveError):
-    def __init__(self) -> None:
+    """HTTP 401: the token is wrong, revoked, or belongs to another company."""
+
+    status = 401
+
+    def __init__(self, method: str = "", path: str = "") -> None:
+        self.method, self.path = method, path
+        where = f"{method} {path}: " if method else ""
         super().__init__(
-            "Pipedrive refused the API token (HTTP 401): check api_token "
-            "(Pipedrive → Settings → Personal preferences → API) and the domain"
+            f"{where}Pipedrive refused the API token (HTTP 401): check api_token "
+            "(Pipedrive → Settings → Personal preferences → API) and that it belongs to this company's domain"
         )
 
 
 class PipedriveBlocked(PipedriveError):
+    """HTTP 403 with a non-JSON page: the gateway (Cloudflare) blocks the client; the page is not parsed."""
+
+    status = 403
+
     def __init__(self, method: str, path: str) -> None:
+        self.method, self.path = method, path
         super().__init__(
             f"{method} {path} → HTTP 403 with a non-JSON page: Pipedrive's gateway is blocking this client, "
-            "usually after too many requests past the rate limit; wait before running again"
+            "usually after too many requests past the rate limit. No further requests were sent; "
+            "wait (typically an hour) before running again"
         )
 
 
 class DailyBudgetExhausted(PipedriveError):
-    def __init__(self) -> None:
+    """The company's daily API token budget is spent: every request fails until midnight server time."""
+
+    status = 429
+
+    def __init__(self, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        hint = f" (Pipedrive suggests retrying in about {round(retry_after / 60)} min)" if retry_after else ""
         super().__init__(
-            "The company's daily Pipedrive API token budget is exhausted; it resets at midnight server time. "
-            "The run stopped cleanly: rerun after the reset and it resumes from the last state."
+            "The company's daily Pipedrive API token budget is exhausted; it resets at midnight server time"
+            f"{hint}. The run stopped cleanly and sends no more requests: rerun after the reset and it "
+            "resumes from the last state. Company settings → API usage shows what spent the budget."
         )
 
 
 class PipedriveUnavailable(PipedriveError):
-    """Retries ran out on 5xx, 429, timeouts or connection failures."""
+    """Retries ran out on 5xx, 429, timeouts or connection failures, or the connection cannot work."""
+
+    def __init__(self, method: str, path: str, cause: str, attempts: int) -> None:
+        self.method, self.path, self.cause, self.attempts = method, path, cause, attempts
+        super().__init__(
+            f"{method} {path}: {cause} after {attempts} attempt(s); Pipedrive is unavailable, try again later"
+        )
 
 
 class WriteOutcomeUnknown(PipedriveError):
-    """A create may or may not have happened (timeout, connection dropped, 5xx after sending)."""
+    """A create may or may not have happened (read timeout, connection dropped after sending, 5xx).
 
-    def __init__(self, method: str, path: str, cause: str) -> None:
-        self.method, self.path = method, path
+    The client does not retry it: the caller looks the entity up (by its match value or a marker) and
+    only then decides whether to create it again. `body` is the JSON body that was sent.
+    """
+
+    def __init__(self, method: str, path: str, cause: str, body: dict[str, Any] | None = None) -> None:
+        self.method, self.path, self.cause, self.body = method, path, cause, body
+        # The body is personal data: it stays an attribute, out of the message.
         super().__init__(f"{method} {path}: outcome unknown ({cause}); not retried blindly")

@@ -1,38 +1,115 @@
-"""Client-side pacing: stay under Pipedrive's rolling 2-second windows instead of provoking 429s."""
+"""Client-side pacing: stay under Pipedrive's rolling 2-second windows instead of provoking 429s.
+
+Pipedrive counts requests per token over a rolling 2 s window (20 on Lite up to 120 on Ultimate) and
+search requests separately (10 per 2 s on every plan). The Pacer keeps one sliding window for all
+requests and one for searches, each at 80% of the limit so that a second client of the same token (or
+clock skew between us and the gateway) still fits. The overall limit is learned from x-ratelimit-limit
+unless it was configured. When the server says its window is nearly spent (x-ratelimit-remaining < 2)
+or a 429 asks for a wait, every thread holds off until then: one shared Pacer per client.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 WINDOW_SECONDS = 2.0
+DEFAULT_BURST = 20  # Pipedrive Lite, the smallest plan: safe until a response tells us more
+SEARCH_BURST = 10
+MARGIN = 0.8
+NEARLY_SPENT = 2  # x-ratelimit-remaining below this pauses everyone until x-ratelimit-reset
+MAX_HINT_PAUSE = 5.0  # a window is 2 s; a larger reset hint is not about the burst window
+
+
+def with_margin(limit: int) -> int:
+    return max(1, int(limit * MARGIN))
 
 
 class SlidingWindow:
-    """At most `limit` requests in any rolling window; `acquire` sleeps until one more fits."""
+    """At most `limit` requests in any rolling window of `seconds`. Not locked: the Pacer locks."""
+
+    def __init__(self, limit: int, *, seconds: float = WINDOW_SECONDS) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._sent: deque[float] = deque()
+
+    def delay(self, now: float) -> float:
+        """Seconds until one more request fits (0 when it fits now)."""
+        while self._sent and now - self._sent[0] >= self.seconds:
+            self._sent.popleft()
+        if len(self._sent) < self.limit:
+            return 0.0
+        # After a lowered limit more than `limit` may be in the window: wait for the surplus to age out.
+        return self.seconds - (now - self._sent[len(self._sent) - self.limit])
+
+    def take(self, now: float) -> None:
+        self._sent.append(now)
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    try:
+        return int(float(headers.get(name, "")))
+    except ValueError:
+        return None
+
+
+class Pacer:
+    """Shared by all threads of one client: `wait_turn` before each request, `observe` each answer."""
 
     def __init__(
         self,
-        limit: int,
+        burst_limit: int | None = None,
+        search_limit: int = SEARCH_BURST,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        window: float = WINDOW_SECONDS,
+        logger: logging.Logger | None = None,
     ) -> None:
-        self.limit = limit
+        self._learn = burst_limit is None
+        self.overall = SlidingWindow(with_margin(burst_limit or DEFAULT_BURST), seconds=window)
+        self.search = SlidingWindow(with_margin(search_limit), seconds=window)
         self._clock, self._sleep = clock, sleep
-        self._sent: deque[float] = deque()
+        self._paused_until = float("-inf")
         self._lock = threading.Lock()
+        self._logger = logger or logging.getLogger(__name__)
 
-    def acquire(self) -> None:
+    def wait_turn(self, search: bool = False) -> float:
+        """Block until a request may go; returns the seconds waited."""
+        waited = 0.0
         while True:
             with self._lock:
                 now = self._clock()
-                while self._sent and now - self._sent[0] >= WINDOW_SECONDS:
-                    self._sent.popleft()
-                if len(self._sent) < self.limit:
-                    self._sent.append(now)
-                    return
-                wait = WINDOW_SECONDS - (now - self._sent[0])
-            self._sleep(max(wait, 0.001))
+                delay = max(
+                    self._paused_until - now,
+                    self.overall.delay(now),
+                    self.search.delay(now) if search else 0.0,
+                )
+                if delay <= 0:
+                    # Both windows are taken at once: no thread holds one slot while it waits for the other.
+                    self.overall.take(now)
+                    if search:
+                        self.search.take(now)
+                    return waited
+            self._sleep(delay)
+            waited += delay
+
+    def pause(self, seconds: float) -> None:
+        """No thread sends anything for `seconds` from now (a 429's Retry-After, a spent window)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        limit = _int_header(headers, "x-ratelimit-limit")
+        if self._learn and limit and limit > 0:
+            with self._lock:
+                self.overall.limit = with_margin(limit)
+        remaining = _int_header(headers, "x-ratelimit-remaining")
+        if remaining is not None and remaining < NEARLY_SPENT:
+            reset = _int_header(headers, "x-ratelimit-reset")
+            wait = min(MAX_HINT_PAUSE, reset if reset and reset > 0 else WINDOW_SECONDS)
+            self._logger.info("Rate window nearly spent (%d left): pausing %.1f s", remaining, wait)
+            self.pause(wait)

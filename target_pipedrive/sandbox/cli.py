@@ -1,61 +1,97 @@
-"""`pipedrive-sandbox`: a local Pipedrive API emulator for trying mappings without an account."""
+"""`pipedrive-sandbox`: a local emulator of Pipedrive's API, for trying mappings without an account."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+from pathlib import Path
+from typing import Any
 
 from .limits import BURST
 from .server import DEFAULT_TOKEN, SandboxServer
 
 
+def _faults(text: str) -> list[dict[str, Any]]:
+    raw = Path(text[1:]).read_text() if text.startswith("@") else text
+    faults = json.loads(raw)
+    if not isinstance(faults, list):
+        raise argparse.ArgumentTypeError("--faults takes a JSON list")
+    return faults
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pipedrive-sandbox", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1", help="bind address (loopback unless --allow-remote)")
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind address")
+    p.add_argument("--token", default=DEFAULT_TOKEN, help="the API token the sandbox accepts")
+    p.add_argument(
+        "--seed", help="JSON file whose sections replace the default account's (fields, entities…)"
+    )
+    p.add_argument("--plan", choices=sorted(BURST), default="lite", help="burst limit and budget multiplier")
+    p.add_argument("--seats", type=int, default=1, help="seats, for the daily budget")
+    p.add_argument(
+        "--daily-budget", type=int, help="daily token budget (default 30,000 x multiplier x seats)"
+    )
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    p.add_argument("--search-delay", type=float, default=0.0, help="seconds before writes reach search")
+    p.add_argument("--speed", type=float, default=1.0, help="the sandbox clock runs this many times faster")
+    p.add_argument(
+        "--faults", type=_faults, help='JSON list or @file, e.g. [{"path": "/api/v2/*", "status": 503}]'
+    )
+    p.add_argument("--fault-seed", type=int, default=0, help="seed of probabilistic faults")
+    p.add_argument(
+        "--openapi-dir", help="folder with Pipedrive's v1.yaml and v2.yaml (or PIPEDRIVE_OPENAPI_DIR)"
+    )
+    p.add_argument(
+        "--no-validate", action="store_true", help="do not validate requests against the OpenAPI files"
+    )
+    p.add_argument(
+        "--no-rate-limits", action="store_true", help="count tokens but refuse nothing (for benchmarks)"
+    )
+    p.add_argument("--log-limit", type=int, help="keep only the last N requests in the request log")
+    return p
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="pipedrive-sandbox", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="bind address (loopback unless --allow-remote)")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback bind address")
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="the API token the sandbox accepts")
-    parser.add_argument("--seed", help="JSON file with fields, activity types and entities to start with")
-    parser.add_argument(
-        "--plan", choices=sorted(BURST), default="lite", help="sets the burst limit and budget"
-    )
-    parser.add_argument(
-        "--daily-budget", type=int, help="daily token budget (default 30,000 x plan multiplier)"
-    )
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
-    parser.add_argument("--search-delay", type=float, default=0.0, help="seconds before writes reach search")
-    parser.add_argument(
-        "--speed", type=float, default=1.0, help="the sandbox clock runs this many times faster"
-    )
-    parser.add_argument(
-        "--faults", help='JSON list, e.g. [{"path": "/api/v2/persons", "status": 503, "count": 1}]'
-    )
-    parser.add_argument("--openapi-dir", help="folder with Pipedrive's v1.yaml and v2.yaml")
-    parser.add_argument("--fault-seed", type=int, default=0, help="seed of probabilistic faults")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    server = SandboxServer(
-        args.host,
-        args.port,
-        allow_remote=args.allow_remote,
-        token=args.token,
-        seed=args.seed,
-        plan=args.plan,
-        daily_budget=args.daily_budget,
-        latency=args.latency,
-        search_delay=args.search_delay,
-        speed=args.speed,
-        fault_seed=args.fault_seed,
-        openapi_dir=args.openapi_dir,
-    )
-    if args.faults:
-        server.configure(faults=json.loads(args.faults))
-    validating = "validating requests against" if server.sandbox.contract else "NOT validating: no"
-    logging.info("Pipedrive sandbox on %s, %s OpenAPI files", server.url, validating)
     try:
-        server.httpd.serve_forever()
+        server = SandboxServer(
+            args.host,
+            args.port,
+            allow_remote=args.allow_remote,
+            token=args.token,
+            seed=args.seed,
+            plan=args.plan,
+            seats=args.seats,
+            daily_budget=args.daily_budget,
+            latency=args.latency,
+            search_delay=args.search_delay,
+            speed=args.speed,
+            faults=args.faults,
+            fault_seed=args.fault_seed,
+            openapi_dir=args.openapi_dir,
+            validate=not args.no_validate,
+            rate_limits=not args.no_rate_limits,
+            log_limit=args.log_limit,
+        )
+    except (ValueError, OSError) as exc:
+        raise SystemExit(f"pipedrive-sandbox: {exc}") from exc
+    contract = server.sandbox.contract
+    if contract is not None and server.validating:
+        logging.info("Validating every request against the OpenAPI files in %s", contract.folder)
+    else:
+        logging.warning("NOT validating requests against Pipedrive's OpenAPI description")
+    logging.info("Pipedrive sandbox listening on %s (plan %s)", server.url, args.plan)
+    try:
+        server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,4 +1,8 @@
-"""pytest fixtures: a running sandbox on an ephemeral 127.0.0.1 port, fresh for every test."""
+"""pytest fixtures: a running sandbox on an ephemeral 127.0.0.1 port, fresh for every test.
+
+`sandbox` reuses one server per session and resets it (seed, options, log, counters, limits) before
+each test; `sandbox_factory(**options)` starts extra sandboxes with their own options.
+"""
 
 from __future__ import annotations
 

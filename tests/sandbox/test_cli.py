@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
+
+SCRIPT = Path(sys.executable).with_name("pipedrive-sandbox")
 
 
 def free_port() -> int:
@@ -17,22 +21,30 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_cli_sandbox_creates_finds_and_updates_a_person():
+def start(*args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "target_pipedrive.sandbox.cli"]
     process = subprocess.Popen(
-        [sys.executable, "-c", "from target_pipedrive.sandbox.cli import main; main()", "--port", str(port)],
+        [*command, "--port", str(port), *args],
         env=os.environ.copy(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    url, headers = f"http://127.0.0.1:{port}", {"x-api-token": "sandbox-api-token"}
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            requests.get(url + "/_sandbox/counters", timeout=1)
+            return process, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(process.communicate()[1].decode())
+
+
+def test_cli_sandbox_creates_finds_and_updates_a_person():
+    process, url = start()
+    headers = {"x-api-token": "sandbox-api-token"}
     try:
-        for _ in range(100):
-            try:
-                requests.get(url + "/_sandbox/counters", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
         created = requests.post(
             url + "/api/v2/persons",
             json={"name": "Ada", "emails": [{"value": "ada@example.com"}]},
@@ -53,21 +65,45 @@ def test_cli_sandbox_creates_finds_and_updates_a_person():
         refused = requests.patch(
             url + f"/api/v2/persons/{created['id']}", json={"visible_to": "3"}, headers=headers, timeout=10
         )
-        assert refused.status_code == 400
+        assert refused.status_code == 400 and "visible_to" in refused.json()["error"]
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        _, err = process.communicate(timeout=10)
+    log = err.decode()
+    assert "Validating every request" in log and "sandbox-api-token" not in log
+
+
+def test_cli_options_seed_plan_and_faults(tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"entities": {"organizations": [{"id": 3, "name": "Seeded Org"}]}}))
+    faults = json.dumps([{"path": "/api/v1/users/me", "status": 503}])
+    process, url = start("--seed", str(seed), "--plan", "growth", "--faults", faults, "--token", "t0k")
+    headers = {"x-api-token": "t0k"}
+    try:
+        first = requests.get(url + "/api/v1/users/me", headers=headers, timeout=10)
+        assert first.status_code == 503
+        second = requests.get(url + "/api/v1/users/me", headers=headers, timeout=10)
+        assert second.status_code == 200 and second.headers["x-ratelimit-limit"] == "40"
+        org = requests.get(url + "/api/v2/organizations/3", headers=headers, timeout=10).json()["data"]
+        assert org["name"] == "Seeded Org"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+def test_cli_refuses_a_remote_bind_without_allow_remote():
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "target_pipedrive.sandbox.cli"]
+    run = subprocess.run([*command, "--host", "0.0.0.0", "--port", "0"], capture_output=True, timeout=60)
+    assert run.returncode != 0 and b"loopback" in run.stderr
 
 
 def test_clock_speed_up_shortens_the_search_lag(sandbox_factory):
     sandbox = sandbox_factory(speed=50, search_delay=10)
     headers = {"x-api-token": sandbox.token}
     requests.post(sandbox.url + "/api/v2/persons", json={"name": "Quick"}, headers=headers, timeout=10)
+    params = {"term": "Quick", "fields": "name"}
+    hits = requests.get(sandbox.url + "/api/v2/persons/search", params=params, headers=headers, timeout=10)
+    assert hits.json()["data"]["items"] == []
     time.sleep(0.3)  # 15 s of sandbox time
-    hits = requests.get(
-        sandbox.url + "/api/v2/persons/search",
-        params={"term": "Quick", "fields": "name"},
-        headers=headers,
-        timeout=10,
-    ).json()["data"]["items"]
-    assert len(hits) == 1
+    hits = requests.get(sandbox.url + "/api/v2/persons/search", params=params, headers=headers, timeout=10)
+    assert len(hits.json()["data"]["items"]) == 1

@@ -1,0 +1,68 @@
+"""What a run asked of Pipedrive: calls, tokens, retries and 429s, in total and per operation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from .costs import token_cost
+
+
+def operation(method: str, path: str) -> str:
+    """'PATCH /api/v2/persons/5' → 'PATCH /api/v2/persons/{id}' (lead ids are UUIDs)."""
+    parts = ["{id}" if part.isdigit() or len(part) >= 32 else part for part in path.split("/")]
+    return f"{method} {'/'.join(parts)}"
+
+
+class ClientStats:
+    """Thread-safe counters. `tokens` estimates the daily-budget cost of the calls sent (costs.token_cost).
+
+    A request counts as a call once it was sent (not when the connection could not even be opened).
+    Answers the gateway refuses before the service sees them (401, 429, the 403 block page) cost no
+    tokens. The authoritative figure is `daily_tokens_left`, from the latest
+    x-daily-ratelimit-token-remaining header.
+    """
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.tokens = 0
+        self.retries = 0
+        self.throttled_429 = 0
+        self.daily_tokens_left: int | None = None
+        self.by_operation: dict[str, dict[str, int]] = {}
+        self._lock = threading.Lock()
+
+    def sent(self, method: str, path: str, *, charged: bool, headers: Mapping[str, str] | None) -> None:
+        cost = token_cost(method, path) if charged else 0
+        left = (headers or {}).get("x-daily-ratelimit-token-remaining", "")
+        with self._lock:
+            self.calls += 1
+            self.tokens += cost
+            op = self.by_operation.setdefault(operation(method, path), {"calls": 0, "tokens": 0})
+            op["calls"] += 1
+            op["tokens"] += cost
+            if left.strip().isdigit():
+                self.daily_tokens_left = int(left)
+
+    def retried(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    def throttled(self) -> None:
+        with self._lock:
+            self.throttled_429 += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "calls": self.calls,
+                "tokens": self.tokens,
+                "retries": self.retries,
+                "throttled_429": self.throttled_429,
+                "daily_tokens_left": self.daily_tokens_left,
+                "by_operation": {key: dict(value) for key, value in sorted(self.by_operation.items())},
+            }
+
+    def __repr__(self) -> str:
+        return f"ClientStats({self.snapshot()!r})"

@@ -1,0 +1,119 @@
+"""Pacing ahead of time: sliding windows, learned limits, server hints, shared pauses, threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from target_pipedrive.pipedrive.pacing import Pacer, SlidingWindow
+
+from .helpers import FakeTime
+
+
+def pacer(fake: FakeTime, **options) -> Pacer:
+    return Pacer(clock=fake.clock, sleep=fake.sleep, **options)
+
+
+def test_window_waits_for_the_oldest_request_to_age_out():
+    window = SlidingWindow(2)
+    window.take(0.0)
+    window.take(0.5)
+    assert window.delay(1.0) == 1.0
+    assert window.delay(2.0) == 0.0
+
+
+def test_a_lowered_limit_waits_for_the_surplus():
+    window = SlidingWindow(4)
+    for t in (0.0, 0.1, 0.2, 0.3):
+        window.take(t)
+    window.limit = 2
+    assert abs(window.delay(0.3) - 1.9) < 1e-9  # the third-newest (0.2) must leave the window
+
+
+def test_overall_limit_has_a_margin_and_starts_at_lite():
+    fake = FakeTime()
+    p = pacer(fake)
+    for _ in range(16):  # 80% of Lite's 20
+        p.wait_turn()
+    assert fake.sleeps == []
+    p.wait_turn()
+    assert fake.sleeps == [2.0]
+
+
+def test_search_has_its_own_window():
+    fake = FakeTime()
+    p = pacer(fake)
+    for _ in range(8):  # 80% of 10
+        p.wait_turn(search=True)
+    p.wait_turn()  # not a search: goes at once
+    assert fake.sleeps == []
+    p.wait_turn(search=True)
+    assert fake.sleeps == [2.0]
+
+
+def test_the_limit_is_learned_from_the_headers():
+    fake = FakeTime()
+    p = pacer(fake)
+    p.observe({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "99"})
+    for _ in range(80):
+        p.wait_turn()
+    assert fake.sleeps == []
+
+
+def test_a_configured_limit_is_not_overridden():
+    fake = FakeTime()
+    p = pacer(fake, burst_limit=10)
+    p.observe({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "99"})
+    for _ in range(9):
+        p.wait_turn()
+    assert fake.sleeps == [2.0]
+
+
+def test_a_nearly_spent_window_pauses_until_the_reset():
+    fake = FakeTime()
+    p = pacer(fake)
+    p.observe({"x-ratelimit-remaining": "5", "x-ratelimit-reset": "2"})
+    p.wait_turn()
+    assert fake.sleeps == []
+    p.observe({"x-ratelimit-remaining": "1", "x-ratelimit-reset": "2"})
+    p.wait_turn()
+    assert fake.sleeps == [2.0]
+
+
+def test_a_huge_reset_hint_pauses_at_most_five_seconds():
+    fake = FakeTime()
+    p = pacer(fake)
+    p.observe({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "3600"})
+    p.wait_turn()
+    assert fake.sleeps == [5.0]
+
+
+def test_a_pause_holds_every_caller():
+    fake = FakeTime()
+    p = pacer(fake)
+    p.pause(7.0)
+    p.pause(3.0)  # a shorter pause does not shorten the longer one
+    assert p.wait_turn() == 7.0
+    assert p.wait_turn() == 0.0
+
+
+def test_threads_share_the_window():
+    p = Pacer(burst_limit=6, window=0.2)  # 4 per 0.2 s after the margin
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(5):
+            p.wait_turn()
+            with lock:
+                sent.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sent.sort()
+    assert len(sent) == 15
+    # Any 5 consecutive requests span at least one window.
+    assert all(sent[i + 4] - sent[i] >= 0.2 - 0.005 for i in range(len(sent) - 4))
