@@ -69,15 +69,7 @@ class RecordExecutor:
         if self.dry_run:
             self._pretend(mapping, write)
             return
-        client = self.runtime.client
-        if write.method == "POST":
-            response = client.post(write.path, write.body or {})
-        elif write.method == "PATCH":
-            response = client.patch(write.path, write.body or {})
-        elif write.method == "PUT":
-            response = client.put(write.path, write.body or {})
-        else:
-            response = client.delete(write.path)
+        response = self.runtime.client.request(write.method, write.path, body=write.body)
         if write.remember is not None and write.outcome == "created":
             match, value = write.remember
             self.runtime.finder.remember(match, value, int((response.data or {})["id"]))

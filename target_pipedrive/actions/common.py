@@ -8,10 +8,10 @@ from .. import custom_fields as custom
 from .. import values
 from ..pipedrive.entities import Entity
 from ..pipedrive.fields import UnknownField
-from ..pipedrive.lookup import LookupRejected, NotAnId
+from ..pipedrive.lookup import LookupRejected, NotAnId, digits
 from ..pipedrive.match import MatchField, UnsearchableField
 from ..runtime import Runtime
-from .plan import Reject
+from .plan import Reject, Skip, Write
 
 
 def given(payload: dict[str, Any], key: str) -> bool:
@@ -100,7 +100,7 @@ def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: li
             emails.append({"value": value, "primary": not emails, "label": "work"})
     elif match.kind == "phone":
         phones = body.setdefault("phones", [])
-        if not any(values_digits(p["value"]) == values_digits(value) for p in phones):
+        if not any(digits(p["value"]) == digits(value) for p in phones):
             phones.append({"value": value, "primary": not phones, "label": "work"})
     elif match.kind in ("name", "title"):
         if body.get(match.kind) not in (None, value):
@@ -116,10 +116,6 @@ def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: li
             raise Reject(str(exc), field="match_value") from exc
 
 
-def values_digits(text: Any) -> str:
-    return "".join(ch for ch in str(text) if ch.isdigit())
-
-
 def visible_to(payload: dict[str, Any]) -> int | None:
     return convert(payload, "visible_to", values.visible_to) if given(payload, "visible_to") else None
 
@@ -132,3 +128,26 @@ def contacts(items: list[Any]) -> list[dict[str, Any]]:
             continue
         result.append({"value": str(item).strip(), "primary": not result, "label": "work"})
     return result
+
+
+def update_found(
+    entity: Entity,
+    match: MatchField,
+    value: str,
+    found: int | None,
+    body: dict[str, Any],
+    warnings: list[str],
+    how_to_create: str,
+) -> Write | Skip | None:
+    """The write for an entity the lookup found; None when it must be created. An id that does not
+    exist cannot be created under that id, so it is refused rather than turned into a new entity."""
+    if found is not None:
+        if not body:
+            return Skip("nothing to update", warnings)
+        return Write("PATCH", entity.item(found), body, "updated", warnings=warnings)
+    if match.kind == "id":
+        raise Reject(
+            f"{entity.label} {value} does not exist; to create {entity.label}s, {how_to_create}",
+            field="match_value",
+        )
+    return None

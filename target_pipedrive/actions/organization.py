@@ -55,16 +55,9 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["visible_to"] = visibility
     if fields := common.custom_field_values(rt, ORGANIZATION, payload):
         body["custom_fields"] = fields
-    if found is not None:
-        if not body:
-            return Skip("nothing to update", warnings)
-        return Write("PATCH", ORGANIZATION.item(found), body, "updated", warnings=warnings)
-    if match.kind == "id":
-        raise Reject(
-            f"organization {value} does not exist; to create organizations, match on name or an "
-            "'External ID' field",
-            field="match_value",
-        )
+    how = "match on name or an 'External ID' field"
+    if existing := common.update_found(ORGANIZATION, match, value, found, body, warnings, how):
+        return existing
     common.write_back(body, match, value, warnings)
     if not body.get("name"):
         raise Reject("a new organization needs a name: map the `name` field", field="name")

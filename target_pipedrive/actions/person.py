@@ -69,15 +69,9 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["visible_to"] = visibility
     if fields := common.custom_field_values(rt, PERSON, payload):
         body["custom_fields"] = fields
-    if found is not None:
-        if not body:
-            return Skip("nothing to update", warnings)
-        return Write("PATCH", PERSON.item(found), body, "updated", warnings=warnings)
-    if match.kind == "id":
-        raise Reject(
-            f"person {value} does not exist; to create persons, match on email or an 'External ID' field",
-            field="match_value",
-        )
+    how = "match on email or an 'External ID' field"
+    if existing := common.update_found(PERSON, match, value, found, body, warnings, how):
+        return existing
     common.write_back(body, match, value, warnings)
     if not body.get("name"):
         emails = body.get("emails") or []

@@ -29,13 +29,13 @@ class NotAnId(LookupRejected):
     """A value matched against `id` that cannot be a Pipedrive id, so nothing can have it."""
 
 
-def _digits(value: str) -> str:
+def digits(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
 def normalize(match: MatchField, value: str) -> str:
     if match.kind == "phone":
-        return _digits(value)
+        return digits(value)
     if match.case_sensitive:
         return value.strip()
     return value.strip().casefold()
