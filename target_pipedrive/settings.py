@@ -90,6 +90,53 @@ SETTINGS = th.PropertiesList(
         description="Seconds to wait for Pipedrive to answer one request.",
     ),
     th.Property(
+        "max_rejects",
+        th.NumberType,
+        description=(
+            "Rejects allowed before the run fails: a count (e.g. 100) or, below 1, a fraction of the records "
+            "in (e.g. 0.05 = 5%, checked once 100 records are in). Unset: no cap. Records already written "
+            "stay written; the run stops with the last safe state emitted."
+        ),
+    ),
+    th.Property(
+        "ledger_path",
+        th.StringType,
+        default=".target-pipedrive/ledger.sqlite",
+        description=(
+            "SQLite sync ledger: per match key, the Pipedrive id and a hash of what was last written, so that "
+            "a re-sync of unchanged rows needs neither reads nor writes, and a replayed event never creates "
+            "a second activity or note. Empty string: no ledger. One ledger per Pipedrive account."
+        ),
+    ),
+    th.Property(
+        "full_refresh",
+        th.BooleanType,
+        default=False,
+        description=(
+            "Ignore the sync ledger's memory of earlier runs: look every record up and write what changed "
+            "(the ledger is still updated). Use after editing entities in Pipedrive by hand."
+        ),
+    ),
+    th.Property(
+        "strategy",
+        th.StringType,
+        default="best",
+        allowed_values=["best", "segment"],
+        description=(
+            "`best`: prefetch, in-run identity map, ledger and skip-unchanged. `segment`: Segment's "
+            "algorithm (one search per lookup, then always a write, no cache), for benchmarks only."
+        ),
+    ),
+    th.Property(
+        "clock_speed",
+        th.NumberType,
+        default=1,
+        description=(
+            "How many times faster than real time the server's rate-limit clock runs. Only for the "
+            "sandbox's sped-up clock in benchmarks; leave at 1 against Pipedrive."
+        ),
+    ),
+    th.Property(
         "max_retries",
         th.IntegerType,
         default=5,

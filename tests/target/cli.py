@@ -45,7 +45,12 @@ def messages(*records: dict[str, Any], stream: str = STREAM) -> list[dict[str, A
 def run_target(
     tmp_path: Path, config: dict[str, Any], lines: list[dict[str, Any]] | str, *, timeout: float = 120
 ) -> Run:
-    config = {"reject_file": str(tmp_path / "rejects.jsonl"), **config}
+    # Each test gets its own ledger: the sandbox is reset between tests, a shared ledger would not be.
+    config = {
+        "reject_file": str(tmp_path / "rejects.jsonl"),
+        "ledger_path": str(tmp_path / "ledger.sqlite"),
+        **config,
+    }
     config_path = tmp_path / "config.json"
     config_path.write_text(json.dumps(config))
     input_path = tmp_path / "input.jsonl"
