@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--daily-budget", type=int, help="daily token budget (default 30,000 x multiplier x seats)"
     )
-    p.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    p.add_argument("--latency", type=float, default=0.0, help="sandbox seconds added to every request")
     p.add_argument("--search-delay", type=float, default=0.0, help="seconds before writes reach search")
     p.add_argument("--speed", type=float, default=1.0, help="the sandbox clock runs this many times faster")
     p.add_argument(

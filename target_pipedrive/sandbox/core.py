@@ -120,6 +120,10 @@ class Sandbox:
     def clock(self) -> float:
         return self._clock0 + (time.monotonic() - self._wall0) * self.speed
 
+    def _wait(self, sandbox_seconds: float) -> None:
+        # Latency is sandbox time like everything else: a sped-up run keeps its ratio of latency to limits.
+        time.sleep(sandbox_seconds / self.speed)
+
     def _set_speed(self, speed: float) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -190,7 +194,7 @@ class Sandbox:
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         path = canonical(path)
         if self.latency:
-            time.sleep(self.latency)
+            self._wait(self.latency)
         try:
             body = json.loads(raw_body) if raw_body else None
         except ValueError:
@@ -210,7 +214,7 @@ class Sandbox:
             return _json(401, _UNAUTHORIZED, gateway)
         fault = self.faults.next(method, path)  # after auth: a refused caller does not use up a fault
         if fault and fault.get("latency"):
-            time.sleep(float(fault["latency"]))
+            self._wait(float(fault["latency"]))
         if fault and ("status" in fault or "html" in fault or fault.get("drop") == "before"):
             return self._fault(entry, fault)
         cost = self.contract.cost(method, path) if self.contract else token_cost(method, path)

@@ -5,7 +5,7 @@ A fault is a dict: `path` (glob, default "*"), `method`, `count` (how many reque
 `probability` (drawn from the sandbox's seeded generator), and what happens: `status`
 (500/502/503/429, with `retry_after`), `drop: "before"` (connection closed, nothing written),
 `drop: "after"` (the write commits, then the connection dies), `html: true` (a non-JSON block page)
-or `latency` (extra seconds).
+or `latency` (extra sandbox seconds).
 """
 
 from __future__ import annotations

@@ -87,6 +87,18 @@ def test_latency(sandbox):
     assert time.monotonic() - started >= 0.2
 
 
+def test_latency_runs_on_the_sandbox_clock(sandbox_factory):
+    # 2 sandbox seconds at speed 20 are 0.1 real seconds, for the API latency and a fault's alike.
+    sandbox = sandbox_factory(speed=20, latency=2.0)
+    started = time.monotonic()
+    call(sandbox, "GET", "/api/v1/users/me")
+    assert 0.1 <= time.monotonic() - started < 1.0
+    sandbox.configure(latency=0, faults=[{"path": "/api/v1/users/me", "latency": 2.0}])
+    started = time.monotonic()
+    assert call(sandbox, "GET", "/api/v1/users/me").status_code == 200
+    assert 0.1 <= time.monotonic() - started < 1.0
+
+
 def test_a_refused_caller_does_not_use_up_a_fault(sandbox):
     sandbox.configure(faults=[{"status": 500}])
     assert call(sandbox, "GET", "/api/v1/users/me", token="wrong").status_code == 401
