@@ -15,18 +15,14 @@ from singer_sdk.sinks import Sink
 from .executor import RecordExecutor
 from .mapping.engine import CompiledMapping, compile_mappings
 from .mapping.errors import MappingConfigError
-from .pipedrive.base_url import resolve_base_url
-from .pipedrive.client import PipedriveClient
-from .pipedrive.fields import FieldCatalog
-from .pipedrive.lookup import EntityFinder
 from .progress import ProgressReporter
 from .rejects import RejectFile
 from .routing import BOOKKEEPING_ALIAS, MappingRouter
-from .runtime import Runtime
 from .settings import SETTINGS
 from .sinks import SINK_CLASSES, BookkeepingSink
 from .startup_checks import check_against_account
 from .summary import RunSummary
+from .tools.connect import connect
 
 
 class TargetPipedrive(Target):
@@ -53,26 +49,10 @@ class TargetPipedrive(Target):
         except MappingConfigError as exc:
             raise ConfigValidationError("Invalid mappings", errors=str(exc).splitlines()) from exc
         try:
-            base_url = resolve_base_url(config.get("domain"), config.get("api_url"))
+            self.runtime = connect(config, self.logger)
         except ValueError as exc:
             raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
-        self.client = PipedriveClient(
-            base_url,
-            config["api_token"],
-            timeout=float(config.get("request_timeout") or 30),
-            max_retries=int(config.get("max_retries") or 5),
-            logger=self.logger.getChild("http"),
-        )
-        self.runtime = Runtime(
-            client=self.client,
-            catalog=FieldCatalog(self.client),
-            finder=EntityFinder(self.client),
-            default_match={
-                "person": config.get("person_field") or "id",
-                "organization": config.get("organization_field") or "id",
-                "deal": config.get("deal_field") or "id",
-            },
-        )
+        self.client = self.runtime.client
         problems = check_against_account(self.runtime, self.compiled_mappings)
         if problems:
             raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
