@@ -1,0 +1,67 @@
+"""target-pipedrive-tools: `fields` lists the account's fields, `check` validates a config against it.
+
+Both only read from Pipedrive. Exit codes: 0 fine, 1 the check found problems, 2 the config or the
+account could not be used at all. The token is never printed: it travels in a header only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from ..pipedrive.errors import PipedriveError
+from .check import check
+from .config import ConfigError, load_config
+from .connect import connect
+from .fields import ALIASES, ENTITIES, as_json, as_text, discover
+
+EXIT_PROBLEMS = 1
+EXIT_UNUSABLE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="target-pipedrive-tools", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    config_help = "a JSON config file, or ENV for TARGET_PIPEDRIVE_* variables; may be repeated"
+    fields = commands.add_parser("fields", help="print the account's fields per entity")
+    fields.add_argument("--config", action="append", required=True, help=config_help)
+    fields.add_argument(
+        "--entity", action="append", default=[], choices=sorted([*ENTITIES, *ALIASES]), help="one entity"
+    )
+    fields.add_argument("--json", action="store_true", help="JSON instead of a table")
+    checker = commands.add_parser("check", help="check a config against the account, writing nothing")
+    checker.add_argument("--config", action="append", required=True, help=config_help)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+    logger = logging.getLogger("target-pipedrive-tools")
+    try:
+        config = load_config(args.config)
+        runtime = connect(config, logger)
+        if args.command == "fields":
+            found = discover(runtime.catalog, args.entity)
+            print(json.dumps(as_json(found), indent=2) if args.json else as_text(found))
+            return 0
+        problems = check(config, runtime)
+    except (ConfigError, ValueError, PipedriveError) as exc:
+        print(f"target-pipedrive-tools: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(
+            f"{len(problems)} problem(s): the target would refuse to start with this config.", file=sys.stderr
+        )
+        return EXIT_PROBLEMS
+    print("OK: the token works and every mapping fits the account.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
