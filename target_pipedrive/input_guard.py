@@ -1,0 +1,263 @@
+"""Bad input stops the run with one clear line, never a traceback, and is never dropped silently.
+
+Singer input is a protocol between two programs, so a line that breaks it is the tap's bug, not data:
+- a line that is not UTF-8, not JSON, not an object, has no or an unknown `type`, or lacks the keys its
+  type needs; a RECORD before its stream's SCHEMA; a RECORD whose `record` is not an object: the run
+  stops with `line N: <what is wrong>`. Every STATE before that line was emitted once the records
+  before it were written or rejected, so a rerun from the last state loses nothing; skipping the line
+  instead could lose a record (or a SCHEMA) without a trace.
+- Blank lines carry no message and are skipped.
+- Lone UTF-16 surrogates (`"\\ud800"` is valid JSON but not Unicode) are replaced by U+FFFD with a
+  warning naming the line: Pipedrive stores UTF-8, which cannot hold them, and the rest of the record
+  is still worth writing.
+- Values a mapping cannot use (wrong types, missing required fields) are not input errors: the mapping
+  engine rejects those records one by one into the reject file.
+
+Failures while a message is processed (Pipedrive unavailable, blocked, the daily budget spent, …) are
+reported the same way, with the line of the record that was being written. Only an unexpected exception
+(a bug) is logged with its traceback. After a failure the run ends its pipe (the last safe state is
+emitted, the summary logged) and the CLI exits with 1; called in-process the exception propagates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from singer_sdk.exceptions import RecordsWithoutSchemaException, SyncError
+from singer_sdk.singerlib.encoding import SimpleSingerReader
+from singer_sdk.singerlib.exceptions import InvalidInputLine
+from singer_sdk.singerlib.json import deserialize_json
+
+from .pipedrive.errors import PipedriveError
+
+if TYPE_CHECKING:
+    from singer_sdk import Target as _MixinBase
+else:
+    _MixinBase = object
+
+# A JSON escape of a UTF-16 surrogate: only lines holding one need the (slower) walk for lone ones.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_REPORTED = "_target_pipedrive_reported"
+# Errors whose message says all an operator needs: logged without a traceback.
+_CLEAR_ERRORS = (InvalidInputLine, PipedriveError, SyncError)
+
+
+class InputError(InvalidInputLine):
+    """A line that is not a usable Singer message."""
+
+
+class RecordBeforeSchema(InputError, RecordsWithoutSchemaException):
+    """A RECORD for a stream whose SCHEMA has not come yet (still the SDK's exception type)."""
+
+
+def json_kind(value: Any) -> str:
+    """How JSON would call a parsed value, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a number"
+
+
+def replace_lone_surrogates(value: Any, path: str, found: list[str]) -> Any:
+    """`value` with every lone surrogate replaced by U+FFFD; the paths that held one go to `found`."""
+    if isinstance(value, str):
+        if _LONE_SURROGATE.search(value):
+            found.append(path)
+            return _LONE_SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, list):
+        return [replace_lone_surrogates(item, f"{path}[{i}]", found) for i, item in enumerate(value)]
+    if isinstance(value, dict):
+        return {
+            replace_lone_surrogates(key, path, found): replace_lone_surrogates(item, f"{path}.{key}", found)
+            for key, item in value.items()
+        }
+    return value
+
+
+def mark_reported(exc: BaseException) -> None:
+    """Remember that the failure was logged already, so the CLI exits without printing it again."""
+    # An exception type with __slots__ keeps no mark: it is then printed twice, no worse.
+    with contextlib.suppress(AttributeError):
+        setattr(exc, _REPORTED, True)
+
+
+def was_reported(exc: BaseException) -> bool:
+    return bool(getattr(exc, _REPORTED, False))
+
+
+class GuardedReader(SimpleSingerReader):
+    """The SDK's line reader, counting lines and turning every bad line into a clear error.
+
+    It reads bytes and decodes each line itself: a text stream decodes in chunks, so its errors name a
+    position in a chunk, not the line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line_number = 0
+        self.logger = logging.getLogger("target_pipedrive.input")
+        # Set by GuardedInput: logs the failure and ends the run before the exception propagates.
+        self.on_failure: Callable[[int, Exception], None] | None = None
+
+    def process_lines(
+        self,
+        file_input: IO[str] | None,
+        callbacks: dict[str, Callable[[dict], None]],
+    ) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for raw in self._raw_lines(file_input or sys.stdin):
+            self.line_number += 1
+            try:
+                message = self.parse(raw)
+                if message is None:
+                    continue
+                kind = message["type"]
+                callback = callbacks.get(kind) if isinstance(kind, str) else None
+                if callback is None:
+                    raise InputError(f"unknown message type {kind!r}")
+                callback(message)
+            except Exception as exc:
+                if self.on_failure is not None:
+                    self.on_failure(self.line_number, exc)
+                raise
+            counts[kind] += 1
+        return counts
+
+    @staticmethod
+    def _raw_lines(source: IO[str]) -> Iterator[bytes | str]:
+        binary = getattr(source, "buffer", None)
+        return iter(binary if binary is not None else source)
+
+    def parse(self, raw: bytes | str) -> dict[str, Any] | None:
+        """The message on one line; None for a blank line."""
+        text = self.decode(raw)
+        if not text.strip():
+            return None
+        try:
+            message = deserialize_json(text)
+        except RecursionError:
+            raise InputError("not JSON (nested too deeply)") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not JSON ({exc.msg} at column {exc.colno})") from None
+        except ValueError as exc:  # e.g. an integer longer than Python converts
+            raise InputError(f"not JSON ({exc})") from None
+        if not isinstance(message, dict):
+            raise InputError(f"not a Singer message: {json_kind(message)}, where an object was expected")
+        if "type" not in message:
+            raise InputError('not a Singer message: it has no "type"')
+        if _SURROGATE_ESCAPE.search(text):
+            message = self._without_lone_surrogates(message)
+        return message
+
+    def decode(self, raw: bytes | str) -> str:
+        if isinstance(raw, str):
+            return raw
+        try:
+            # A byte-order mark some editors put at the start of a file is not part of the JSON.
+            return raw.decode("utf-8-sig" if self.line_number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
+                "Singer messages are JSON, which is UTF-8"
+            ) from None
+
+    def _without_lone_surrogates(self, message: dict[str, Any]) -> dict[str, Any]:
+        found: list[str] = []
+        cleaned = replace_lone_surrogates(message, "$", found)
+        if found:
+            self.logger.warning(
+                "line %d: lone UTF-16 surrogate(s) replaced by U+FFFD in %s "
+                "(not Unicode, so Pipedrive could not store them)",
+                self.line_number,
+                ", ".join(found),
+            )
+        return dict(cleaned)
+
+
+class GuardedInput(_MixinBase):
+    """Target mixin: the guarded reader, message checks, and a clean stop on failure."""
+
+    message_reader_class = GuardedReader
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        reader = self.message_reader
+        if isinstance(reader, GuardedReader):
+            reader.logger = self.logger
+            reader.on_failure = self._stop_after_failure
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
+        # The CLI: a failure already logged (one clear line) must not come back as a traceback from
+        # the SDK's excepthook.
+        try:
+            super().invoke(*args, **kwargs)
+        except Exception as exc:
+            if was_reported(exc):
+                raise SystemExit(1) from None
+            raise
+
+    def _process_schema_message(self, message_dict: dict) -> None:
+        stream = self._stream_of(message_dict, "SCHEMA")
+        schema = message_dict.get("schema")
+        if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+            raise InputError(f'SCHEMA of stream {stream!r}: "schema" must be an object with "properties"')
+        super()._process_schema_message(message_dict)
+
+    def _process_record_message(self, message_dict: dict) -> None:
+        stream = self._stream_of(message_dict, "RECORD")
+        if stream not in self.mapper.stream_maps:
+            raise RecordBeforeSchema(
+                f"RECORD of stream {stream!r} before any SCHEMA of that stream; the tap must send "
+                "the stream's SCHEMA first"
+            )
+        if "record" not in message_dict:
+            raise InputError(f'RECORD of stream {stream!r} has no "record"')
+        record = message_dict["record"]
+        if not isinstance(record, dict):
+            raise InputError(f"RECORD of stream {stream!r}: the record is {json_kind(record)}, not an object")
+        super()._process_record_message(message_dict)
+
+    def _process_state_message(self, message_dict: dict) -> None:
+        if "value" not in message_dict:
+            raise InputError('STATE message has no "value"')
+        super()._process_state_message(message_dict)
+
+    @staticmethod
+    def _stream_of(message_dict: dict, kind: str) -> str:
+        stream = message_dict.get("stream")
+        if not isinstance(stream, str) or not stream:
+            raise InputError(f'{kind} message without a "stream" name')
+        return stream
+
+    def _stop_after_failure(self, line: int, exc: Exception) -> None:
+        if isinstance(exc, _CLEAR_ERRORS):
+            self.logger.error("line %d: %s", line, exc)
+        else:
+            self.logger.error(
+                "line %d: unexpected %s (a bug): %s", line, type(exc).__name__, exc, exc_info=exc
+            )
+        self.logger.error(
+            "The run stopped at line %d. Every state emitted before it is safe to resume from.", line
+        )
+        mark_reported(exc)
+        try:
+            self.process_endofpipe()  # emits the last safe state (again, if at all) and the summary
+        except Exception:
+            self.logger.exception("Ending the run after the failure failed as well")
