@@ -1,0 +1,126 @@
+"""Issue 6's targets, each figure beside its target: the rows of the results table.
+
+A target is on our figure (`≤ 5.3`) or on the ratio ours/baseline (`≥ 1.8x baseline`). Two sanity
+rows are the benchmark's own: a run that rejects records or leaves duplicates did different work from
+its baseline, so its other figures would compare unlike things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .measure import Measurement
+from .scenarios import ScenarioResult
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    figure: str
+    ours: float | None
+    baseline: float | None
+    target: str = ""
+    met: bool | None = None  # None: no target for this figure
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours is None or not self.baseline:
+            return None
+        return self.ours / self.baseline
+
+
+Figure = Callable[[Measurement], float | None]
+
+
+def _calls(m: Measurement) -> float | None:
+    return m.per_record(m.calls) if m.uses_api else None
+
+
+def _tokens(m: Measurement) -> float | None:
+    return m.per_record(m.tokens) if m.uses_api else None
+
+
+def _rate(m: Measurement) -> float:
+    return m.records_per_second
+
+
+def _429s(m: Measurement) -> float:
+    return float(m.rejected_429)
+
+
+def _rejected(m: Measurement) -> float:
+    return float(m.rejected)
+
+
+def _duplicates(m: Measurement) -> float | None:
+    return None if m.duplicates is None else float(m.duplicates)
+
+
+class _Rows:
+    """Collects one scenario's rows; each target method names the figure it applies to."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        self.result = result
+        self.rows: list[Row] = []
+
+    def add(
+        self, figure: str, how: Figure, *, target: str = "", met: Callable[[Row], bool] | None = None
+    ) -> None:
+        r = self.result
+        row = Row(f"{r.key} {r.title}", figure, how(r.ours), how(r.baseline), target)
+        if met is not None and row.ours is not None:
+            row = Row(row.scenario, figure, row.ours, row.baseline, target, met(row))
+        self.rows.append(row)
+
+    def at_most(self, figure: str, how: Figure, limit: float) -> None:
+        target = f"≤ {limit:g}" if limit else "0"
+        self.add(figure, how, target=target, met=lambda row: row.ours is not None and row.ours <= limit)
+
+    def ratio_at_most(self, figure: str, how: Figure, limit: float) -> None:
+        target = f"≤ {limit:g}x {self.result.baseline_name}"
+        self.add(figure, how, target=target, met=lambda row: row.ratio is not None and row.ratio <= limit)
+
+    def ratio_at_least(self, figure: str, how: Figure, limit: float) -> None:
+        target = f"≥ {limit:g}x {self.result.baseline_name}"
+        self.add(figure, how, target=target, met=lambda row: row.ratio is not None and row.ratio >= limit)
+
+    def sanity(self) -> None:
+        self.at_most("429s", _429s, 0)
+        self.at_most("records rejected (sanity)", _rejected, 0)
+        if self.result.ours.duplicates is not None:
+            self.at_most("duplicates left (sanity)", _duplicates, 0)
+
+
+def rows_for(result: ScenarioResult) -> list[Row]:
+    rows = _Rows(result)
+    key = result.key
+    if key == "S1":
+        rows.add("API calls/record", _calls)
+        rows.at_most("tokens/record", _tokens, 5.3)
+        rows.ratio_at_least("records/s", _rate, 1.8)
+    elif key == "S2":
+        rows.at_most("API calls/record", _calls, 0.1)
+        rows.at_most("tokens/record", _tokens, 0.5)
+        rows.add("records/s", _rate)
+    elif key == "S3":
+        changed = result.changed or 1
+        rows.add("API calls/record", _calls)
+        rows.at_most("API calls/changed record", lambda m: m.per_record(m.calls, changed), 1.2)
+        rows.add("tokens/record", _tokens)
+        rows.add("records/s", _rate)
+    elif key == "S4":
+        rows.add("API calls/record", _calls)
+        rows.ratio_at_most("tokens/record", _tokens, 0.5)
+        rows.add("records/s", _rate)
+    elif key == "S5":
+        rows.ratio_at_least("records/s", _rate, 0.5)
+        rows.add("API calls/record", _calls)
+        rows.at_most("records rejected (sanity)", _rejected, 0)
+        return rows.rows
+    rows.sanity()
+    return rows.rows
+
+
+def all_rows(results: list[ScenarioResult]) -> list[Row]:
+    return [row for result in results for row in rows_for(result)]
