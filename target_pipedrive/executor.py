@@ -4,14 +4,47 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from .actions import PLANNERS
+from .actions.common import given
 from .actions.plan import Reject, Skip, Write
-from .pipedrive.errors import PipedriveRequestError
+from .ledger import digest
+from .pipedrive.errors import PipedriveRequestError, WriteOutcomeUnknown
+from .pipedrive.lookup import identity_scope, normalize
+from .recovery import find_created
 from .rejects import RejectFile
 from .runtime import Runtime
 from .summary import RunSummary
+from .unchanged import holds
+
+# Actions whose entities have no match field: a replayed event is recognised by its marker instead.
+MARKED = {
+    "upsert_activity": ("activity", "activity_id"),
+    "upsert_note": ("note", "note_id"),
+    "upsert_lead": ("lead", "lead_id"),
+}
+# Seconds to give a create whose answer was lost to land before asking whether it did.
+RECHECK_DELAY = 1.0
+# Below this many records in, a fractional max_rejects is not judged yet.
+MIN_RECORDS_FOR_RATE = 100
+
+
+class TooManyRejects(Exception):
+    """More records were rejected than max_rejects allows: the run stops (its last state is out)."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The ledger row of a source event that creates an activity, note or lead."""
+
+    scope: str
+    key: str
+    entity: str
+    id_field: str
+    digest: str
 
 
 def describe_record(source: dict[str, Any], stream: str) -> str:
@@ -29,28 +62,44 @@ class RecordExecutor:
         logger: logging.Logger,
         *,
         dry_run: bool = False,
+        max_rejects: float | None = None,
     ) -> None:
         self.runtime = runtime
         self.summary = summary
         self.rejects = rejects
         self.logger = logger
         self.dry_run = dry_run
+        self.max_rejects = max_rejects
+        self.recovered_creates = 0
         self._planned_creates = 0
 
     def handle(self, mapping: str, action: str, envelope: dict[str, Any]) -> None:
-        self.summary.mapping(mapping).matched += 1
+        tally = self.summary.mapping(mapping)
+        tally.matched += 1
+        calls, tokens = self.runtime.client.stats.totals()
+        try:
+            self._handle(mapping, action, envelope)
+        finally:
+            after_calls, after_tokens = self.runtime.client.stats.totals()
+            tally.api_calls += after_calls - calls
+            tally.tokens += after_tokens - tokens
+
+    def _handle(self, mapping: str, action: str, envelope: dict[str, Any]) -> None:
         source, stream = envelope.get("source") or {}, envelope.get("stream", "")
         if envelope.get("rejected"):
             rejected = envelope["rejected"]
             self._reject(mapping, action, source, stream, rejected["reason"], rejected.get("field"))
             return
-        try:
-            plan = PLANNERS[action](envelope["payload"], self.runtime)
-            self._warn(mapping, source, stream, plan.warnings)
-            if isinstance(plan, Skip):
+        payload = envelope["payload"]
+        marker = self._marker(mapping, action, source, payload)
+        if marker is not None and (entry := self._ledger_entry(marker.scope, marker.key, always=True)):
+            if entry.digest == marker.digest and not self.runtime.full_refresh:
                 self.summary.record_outcome(mapping, "unchanged")
                 return
-            self._send(mapping, plan)
+            # The event was written before (a replay): update what it created, never create it twice.
+            payload = {**payload, marker.id_field: entry.entity_id}
+        try:
+            self._plan_and_send(mapping, action, payload, source, stream, marker)
         except Reject as exc:
             self._reject(mapping, action, source, stream, exc.reason, exc.field)
         except PipedriveRequestError as exc:
@@ -65,15 +114,137 @@ class RecordExecutor:
                 pipedrive_error=exc.pipedrive_error,
             )
 
-    def _send(self, mapping: str, write: Write) -> None:
+    def _plan_and_send(
+        self,
+        mapping: str,
+        action: str,
+        payload: dict[str, Any],
+        source: dict[str, Any],
+        stream: str,
+        marker: Marker | None,
+    ) -> None:
+        finder = self.runtime.finder
+        finder.unverified.clear()
+        try:
+            self._plan_once(mapping, action, payload, source, stream, marker)
+            return
+        except PipedriveRequestError as exc:
+            stale_marker = marker is not None and exc.status == 404 and given(payload, marker.id_field)
+            if exc.status not in (400, 404, 410) or not (finder.unverified or stale_marker):
+                raise
+            # An id remembered from an earlier run is gone (deleted or merged in Pipedrive): forget it
+            # and plan the record again from what Pipedrive says now.
+            self.logger.info("Mapping %r: an id from the sync ledger is stale; looking it up again", mapping)
+        for entity_name, entity_id in list(finder.unverified):
+            finder.forget(entity_name, entity_id)
+        if marker is not None and self.runtime.ledger is not None:
+            self.runtime.ledger.forget(marker.scope, marker.key)
+            payload = {key: value for key, value in payload.items() if key != marker.id_field}
+        with finder.without_ledger():
+            self._plan_once(mapping, action, payload, source, stream, marker)
+
+    def _plan_once(
+        self,
+        mapping: str,
+        action: str,
+        payload: dict[str, Any],
+        source: dict[str, Any],
+        stream: str,
+        marker: Marker | None,
+    ) -> None:
+        plan = PLANNERS[action](payload, self.runtime)
+        self._warn(mapping, source, stream, plan.warnings)
+        if isinstance(plan, Write) and self._already_held(mapping, plan):
+            plan = Skip("Pipedrive already holds these values", plan.warnings)
+        if isinstance(plan, Skip):
+            self.summary.record_outcome(mapping, "unchanged")
+            return
+        self._send(mapping, plan, marker)
+
+    def _already_held(self, mapping: str, write: Write) -> bool:
+        """An update that would change nothing: the ledger's digest or the listed entity says so."""
+        if not self.runtime.skip_unchanged or write.entity_id is None or write.update_body is None:
+            return False
+        if write.remember is None:
+            return False
+        match, value = write.remember
+        entry = self._ledger_entry(_write_scope(mapping, match), normalize(match, value))
+        same = entry is not None and entry.entity_id == str(write.entity_id)
+        if same and entry is not None and entry.digest == digest(write.update_body):
+            return True
+        current = self.runtime.finder.current(match.entity, write.entity_id)
+        if current is not None and holds(current, write.update_body):
+            self._remember_written(mapping, write, write.entity_id)
+            return True
+        return False
+
+    def _send(self, mapping: str, write: Write, marker: Marker | None) -> None:
         if self.dry_run:
             self._pretend(mapping, write)
             return
-        response = self.runtime.client.request(write.method, write.path, body=write.body)
-        if write.remember is not None and write.outcome == "created":
-            match, value = write.remember
-            self.runtime.finder.remember(match, value, int((response.data or {})["id"]))
+        if write.method == "POST":
+            entity_id = self._create(write)
+        else:
+            self.runtime.client.request(write.method, write.path, body=write.body)
+            entity_id = write.entity_id
+        if entity_id is not None:
+            self._remember_written(mapping, write, entity_id)
+            if marker is not None and self.runtime.ledger is not None:
+                self.runtime.ledger.put(marker.scope, marker.key, marker.entity, entity_id, marker.digest)
         self.summary.record_outcome(mapping, write.outcome)
+
+    def _create(self, write: Write) -> Any:
+        """POST, and when its outcome is lost, find out whether it happened before sending it again."""
+        client = self.runtime.client
+        for attempt in range(client.max_retries + 1):
+            started = datetime.now(timezone.utc)
+            try:
+                response = client.request("POST", write.path, body=write.body)
+                return (response.data or {}).get("id")
+            except WriteOutcomeUnknown as exc:
+                if attempt == client.max_retries:
+                    raise
+                self.logger.warning("%s; checking whether Pipedrive created it before sending it again", exc)
+                client.wait(RECHECK_DELAY)
+                found = find_created(client, write, started)
+                if found is not None:
+                    self.recovered_creates += 1
+                    self.logger.info("POST %s had been created (id %s): not sent again", write.path, found)
+                    return found
+        raise AssertionError("unreachable")
+
+    def _remember_written(self, mapping: str, write: Write, entity_id: Any) -> None:
+        if write.remember is None:
+            return
+        match, value = write.remember
+        finder, ledger = self.runtime.finder, self.runtime.ledger
+        finder.remember(match, value, int(entity_id))
+        if write.body is not None:
+            finder.written(match.entity, int(entity_id), write.body)
+        if ledger is not None:
+            key = normalize(match, value)
+            ledger.put(identity_scope(match), key, match.entity.name, entity_id)
+            if write.update_body is not None:
+                scope = _write_scope(mapping, match)
+                ledger.put(scope, key, match.entity.name, entity_id, digest(write.update_body))
+
+    def _ledger_entry(self, scope: str, key: str, *, always: bool = False) -> Any:
+        """A ledger row; only markers (`always`) are read under full_refresh: they prevent duplicates."""
+        ledger = self.runtime.ledger
+        if ledger is None or (self.runtime.full_refresh and not always):
+            return None
+        return ledger.get(scope, key)
+
+    def _marker(
+        self, mapping: str, action: str, source: dict[str, Any], payload: dict[str, Any]
+    ) -> Marker | None:
+        if action not in MARKED or self.runtime.ledger is None:
+            return None
+        entity, id_field = MARKED[action]
+        if given(payload, id_field):
+            return None
+        key = str(source.get("messageId") or digest(source))
+        return Marker(f"marker:{mapping}", key, entity, id_field, digest(payload))
 
     def _pretend(self, mapping: str, write: Write) -> None:
         """Dry run: say what would be sent; later records of the run see the would-be entity."""
@@ -124,3 +295,26 @@ class RecordExecutor:
                 "pipedrive_error": pipedrive_error,
             }
         )
+        self._check_reject_cap()
+
+    def _check_reject_cap(self) -> None:
+        cap = self.max_rejects
+        if cap is None:
+            return
+        rejected, records = self.summary.rejected_so_far(), self.summary.records_in
+        if cap >= 1 and rejected > cap:
+            raise TooManyRejects(
+                f"{rejected} records rejected, more than max_rejects = {cap:g}: the run stops. The rejects "
+                f"are in {self.rejects.path}; fix the mappings or the data, or raise max_rejects"
+            )
+        if cap < 1 and records >= MIN_RECORDS_FOR_RATE and rejected > cap * records:
+            raise TooManyRejects(
+                f"{rejected} of {records} records rejected, more than max_rejects = {cap:.0%}: the run "
+                f"stops. The rejects are in {self.rejects.path}; fix the mappings or the data, or raise "
+                "max_rejects"
+            )
+
+
+def _write_scope(mapping: str, match: Any) -> str:
+    """The ledger scope of what `mapping` last wrote to entities found by `match`."""
+    return f"write:{mapping}:{match.entity.name}:{match.key}"

@@ -12,6 +12,7 @@ from .pipedrive.lookup import EntityFinder
 from .pipedrive.match import MatchField, resolve_match_field
 
 if TYPE_CHECKING:
+    from .ledger import Ledger
     from .pipedrive.client import PipedriveClient
 
 
@@ -22,6 +23,11 @@ class Runtime:
     finder: EntityFinder
     # The default match field per matchable entity (settings person_field, organization_field, deal_field).
     default_match: dict[str, str]
+    # The sync ledger (None: off), and whether to skip writes Pipedrive already holds (off only for
+    # the `segment` baseline strategy, which always writes).
+    ledger: Ledger | None = None
+    skip_unchanged: bool = True
+    full_refresh: bool = False
     _matches: dict[tuple[str, str], MatchField] = field(default_factory=dict)
     _default_currency: str | None = None
     _warned: set[str] = field(default_factory=set)

@@ -103,9 +103,9 @@ SETTINGS = th.PropertiesList(
         th.StringType,
         default=".target-pipedrive/ledger.sqlite",
         description=(
-            "SQLite sync ledger: per match key, the Pipedrive id and a hash of what was last written, so that "
-            "a re-sync of unchanged rows needs neither reads nor writes, and a replayed event never creates "
-            "a second activity or note. Empty string: no ledger. One ledger per Pipedrive account."
+            "SQLite sync ledger: per match key, the Pipedrive id and a hash of what was last written, so "
+            "that a re-sync of unchanged rows needs neither reads nor writes, and a replayed event never "
+            "creates a second activity or note. Empty string: no ledger. One ledger per Pipedrive account."
         ),
     ),
     th.Property(

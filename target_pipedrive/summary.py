@@ -23,6 +23,8 @@ class MappingTally:
     unchanged: int = 0
     rejected: int = 0
     warnings: int = 0
+    api_calls: int = 0
+    tokens: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -53,6 +55,11 @@ class RunSummary:
             kind = outcome if outcome in ("rejected", "unchanged") else "written"
             if self._current is None or _RANK[kind] > _RANK[self._current]:
                 self._current = kind
+
+    def rejected_so_far(self) -> int:
+        """Records rejected, the current one included once any mapping rejected it."""
+        with self._lock:
+            return self.records["rejected"] + (self._current == "rejected")
 
     def record_finished(self) -> None:
         with self._lock:

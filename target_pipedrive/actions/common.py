@@ -144,7 +144,16 @@ def update_found(
     if found is not None:
         if not body:
             return Skip("nothing to update", warnings)
-        return Write("PATCH", entity.item(found), body, "updated", warnings=warnings)
+        return Write(
+            "PATCH",
+            entity.item(found),
+            body,
+            "updated",
+            remember=(match, value),
+            warnings=warnings,
+            entity_id=found,
+            update_body=body,
+        )
     if match.kind == "id":
         raise Reject(
             f"{entity.label} {value} does not exist; to create {entity.label}s, {how_to_create}",

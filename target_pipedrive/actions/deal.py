@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import values
@@ -141,7 +142,17 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     if found is not None:
         if deleted:
             return Write("PATCH", DEAL.item(found), {"is_deleted": True}, "deleted", warnings=warnings)
-        return Write("PATCH", DEAL.item(found), body, "updated", warnings=warnings)
+        remembered = (match, value) if match is not None and value is not None else None
+        return Write(
+            "PATCH",
+            DEAL.item(found),
+            body,
+            "updated",
+            remember=remembered,
+            warnings=warnings,
+            entity_id=found,
+            update_body=body,
+        )
     if match is not None and match.kind == "id":
         raise Reject(f"deal {value} does not exist", field="deal_match_value")
     if deleted:
@@ -153,7 +164,16 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
             field="person_match_value",
         )
     remember = None
+    update_body = copy.deepcopy(body)
     if match is not None and value is not None:
         common.write_back(body, match, value, warnings)
         remember = (match, value)
-    return Write("POST", DEAL.collection, body, "created", remember=remember, warnings=warnings)
+    return Write(
+        "POST",
+        DEAL.collection,
+        body,
+        "created",
+        remember=remember,
+        warnings=warnings,
+        update_body=update_body,
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import values
@@ -58,9 +59,18 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     how = "match on name or an 'External ID' field"
     if existing := common.update_found(ORGANIZATION, match, value, found, body, warnings, how):
         return existing
+    update_body = copy.deepcopy(body)
     common.write_back(body, match, value, warnings)
     if not body.get("name"):
         raise Reject("a new organization needs a name: map the `name` field", field="name")
     if common.given(payload, "add_time"):
         body["add_time"] = common.convert(payload, "add_time", values.rfc3339)
-    return Write("POST", ORGANIZATION.collection, body, "created", remember=(match, value), warnings=warnings)
+    return Write(
+        "POST",
+        ORGANIZATION.collection,
+        body,
+        "created",
+        remember=(match, value),
+        warnings=warnings,
+        update_body=update_body,
+    )

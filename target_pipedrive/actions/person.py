@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .. import values
@@ -72,6 +73,7 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     how = "match on email or an 'External ID' field"
     if existing := common.update_found(PERSON, match, value, found, body, warnings, how):
         return existing
+    update_body = copy.deepcopy(body)
     common.write_back(body, match, value, warnings)
     if not body.get("name"):
         emails = body.get("emails") or []
@@ -82,4 +84,12 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         warnings.append("no name given: the new person is named after their email address")
     if common.given(payload, "add_time"):
         body["add_time"] = common.convert(payload, "add_time", values.rfc3339)
-    return Write("POST", PERSON.collection, body, "created", remember=(match, value), warnings=warnings)
+    return Write(
+        "POST",
+        PERSON.collection,
+        body,
+        "created",
+        remember=(match, value),
+        warnings=warnings,
+        update_body=update_body,
+    )

@@ -16,9 +16,13 @@ class Write:
     path: str
     body: dict[str, Any] | None
     outcome: Outcome
-    # After a create, the identity to remember so the rest of the run finds the new entity.
+    # The identity written (match field and value), so the rest of the run and the ledger find it.
     remember: tuple[MatchField, str] | None = None
     warnings: list[str] = field(default_factory=list)
+    # An update's target, and the body of the record as it would update the entity (before a create's
+    # write-back): the executor skips the write when Pipedrive already holds it.
+    entity_id: int | None = None
+    update_body: dict[str, Any] | None = None
 
 
 @dataclass

@@ -166,6 +166,10 @@ class PipedriveClient:
         if release_token is not None:
             release_token()
 
+    def wait(self, seconds: float) -> None:
+        """Sleep on the client's clock (which runs faster against a sped-up sandbox)."""
+        self._sleep(seconds)
+
     # The verbs. Paths are full API paths: /api/v2/persons/5, /api/v1/notes.
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
         return self.request("GET", path, params=params)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from .entities import Entity
 from .errors import PipedriveRequestError
 from .match import MatchField
+from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, EntityIndex
 
 if TYPE_CHECKING:
+    from ..ledger import Ledger
     from .client import PipedriveClient
 
 _SEARCH_PAGE = 100
@@ -41,16 +45,45 @@ def normalize(match: MatchField, value: str) -> str:
     return value.strip().casefold()
 
 
-class EntityFinder:
-    """Looks entities up by match field and remembers what this run found or created."""
+def identity_scope(match: MatchField) -> str:
+    """The ledger scope of ids found or created by this match field."""
+    return f"id:{match.entity.name}:{match.key}"
 
-    def __init__(self, client: PipedriveClient) -> None:
+
+class EntityFinder:
+    """Looks entities up by match field and remembers what this run found or created.
+
+    Where an answer comes from, cheapest first: this run's identity map, the sync ledger (ids found or
+    created by earlier runs), the prefetched list of the entity type, and only then a search or a GET.
+    The `segment` strategy (benchmarks) turns all of that off: a search per lookup, as Segment does.
+    """
+
+    def __init__(
+        self,
+        client: PipedriveClient,
+        *,
+        ledger: Ledger | None = None,
+        trust_ledger: bool = True,
+        prefetch: bool = True,
+        identity_map: bool = True,
+    ) -> None:
         self._client = client
+        self._ledger = ledger
+        self._trust_ledger = trust_ledger and ledger is not None
+        self._prefetch = prefetch
+        self._identity_map = identity_map
         self._known: dict[tuple[str, str, str], int] = {}
-        self._lock = threading.Lock()
+        self._indexes: dict[str, EntityIndex] = {}
+        self._search_tokens: dict[str, int] = {}
+        self._lock = threading.RLock()
         self.cache_hits = 0
+        # Ids taken from the ledger without asking Pipedrive, per record: if a write that used one
+        # fails, the executor forgets them and plans the record again from Pipedrive's answers.
+        self.unverified: set[tuple[str, int]] = set()
 
     def remember(self, match: MatchField, value: str, entity_id: int) -> None:
+        if not self._identity_map:
+            return
         with self._lock:
             self._known[(match.entity.name, match.key, normalize(match, value))] = entity_id
 
@@ -61,10 +94,20 @@ class EntityFinder:
             if key in self._known:
                 self.cache_hits += 1
                 return self._known[key]
+        if self._trust_ledger and self._ledger is not None:
+            entry = self._ledger.get(identity_scope(match), key[2])
+            if entry is not None:
+                remembered = int(entry.entity_id)
+                self.unverified.add((match.entity.name, remembered))
+                self.remember(match, value, remembered)
+                return remembered
+        found: int | None
         if match.kind == "id":
             found = self._by_id(match.entity, value)
         else:
-            ids = self._search(match, value)
+            ids = self._from_index(match, value)
+            if ids is None:
+                ids = self._search(match, value)
             if len(ids) > 1:
                 listed = ", ".join(str(i) for i in sorted(ids))
                 raise LookupRejected(
@@ -75,6 +118,59 @@ class EntityFinder:
         if found is not None:
             self.remember(match, value, found)
         return found
+
+    def current(self, entity: Entity, entity_id: int) -> dict[str, Any] | None:
+        """The entity as Pipedrive holds it, when the prefetched list has it (None: not known here)."""
+        index = self._indexes.get(entity.name)
+        return index.items.get(entity_id) if index is not None else None
+
+    def written(self, entity: Entity, entity_id: int, body: dict[str, Any]) -> None:
+        """Keep the prefetched list current with what this run wrote."""
+        with self._lock:
+            if (index := self._indexes.get(entity.name)) is not None:
+                index.written(entity_id, body)
+
+    def forget(self, entity_name: str, entity_id: int) -> None:
+        """An id that turned out not to exist (deleted or merged): out of every cache."""
+        with self._lock:
+            for key in [k for k, v in self._known.items() if k[0] == entity_name and v == entity_id]:
+                del self._known[key]
+            if (index := self._indexes.get(entity_name)) is not None:
+                index.deleted(entity_id)
+        if self._ledger is not None:
+            self._ledger.forget_entity(entity_name, entity_id)
+
+    @contextmanager
+    def without_ledger(self) -> Iterator[None]:
+        """Lookups ask Pipedrive, not the ledger (after the ledger proved wrong for a record)."""
+        trusted, self._trust_ledger = self._trust_ledger, False
+        try:
+            yield
+        finally:
+            self._trust_ledger = trusted
+
+    def _from_index(self, match: MatchField, value: str) -> list[int] | None:
+        """The ids the prefetched list has for value, or None when it is not (yet) worth relying on."""
+        if not self._prefetch:
+            return None
+        name = match.entity.name
+        with self._lock:
+            index = self._indexes.setdefault(name, EntityIndex(match.entity, normalize))
+            searched = self._search_tokens.get(name, 0)
+            while not index.complete and index.pages * PAGE_TOKENS < searched + SEARCH_TOKENS:
+                self._load_page(index)
+            if not index.complete:
+                self._search_tokens[name] = searched + SEARCH_TOKENS
+                return None
+            return sorted(index.ids(match, value))
+
+    def _load_page(self, index: EntityIndex) -> None:
+        params: dict[str, Any] = {"limit": PAGE_SIZE}
+        if index.cursor:
+            params["cursor"] = index.cursor
+        response = self._client.get(index.entity.collection, params)
+        extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+        index.add_page(response.data or [], extra.get("next_cursor"))
 
     def _by_id(self, entity: Entity, value: str) -> int | None:
         text = str(value).strip()

@@ -45,6 +45,11 @@ class ClientStats:
             if left.strip().isdigit():
                 self.daily_tokens_left = int(left)
 
+    def totals(self) -> tuple[int, int]:
+        """(calls, tokens) so far: cheap enough to take around every record."""
+        with self._lock:
+            return self.calls, self.tokens
+
     def retried(self) -> None:
         with self._lock:
             self.retries += 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .cli import messages, run_target
 
 
@@ -206,11 +208,15 @@ def test_invalid_visibility_is_rejected(tmp_path, sandbox, base_config):
     assert sandbox.entities("persons") == []
 
 
-def test_failed_search_never_leads_to_a_create(tmp_path, sandbox, base_config):
-    sandbox.configure(faults=[{"path": "/api/v2/persons/search", "status": 503, "count": 100}])
+@pytest.mark.parametrize(
+    ("lookup_path", "strategy"), [("/api/v2/persons", "best"), ("/api/v2/persons/search", "segment")]
+)
+def test_failed_lookup_never_leads_to_a_create(tmp_path, sandbox, base_config, lookup_path, strategy):
+    # Ours looks a person up in the prefetched list; the `segment` strategy searches.
+    sandbox.configure(faults=[{"path": lookup_path, "method": "GET", "status": 503, "count": 100}])
     run = run_target(
         tmp_path,
-        base_config | {"mappings": [person_mapping()], "max_retries": 1},
+        base_config | {"mappings": [person_mapping()], "max_retries": 1, "strategy": strategy},
         messages(identify("u", "a@b.com", "A")),
     )
     assert run.returncode != 0

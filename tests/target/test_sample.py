@@ -34,9 +34,21 @@ def test_sample_twice_gives_the_same_entities_and_no_duplicates(tmp_path, sandbo
     assert len(first.states) == 2  # each checkpoint passed on once
     assert [r["record"]["messageId"] for r in first.rejects] == ["m-011"]
 
+    # A re-run of the same events (a replay from an older state) changes nothing and creates nothing:
+    # the ledger knows every entity, and every activity, note and lead by its event.
+    before = sandbox.counters()["requests"]
     second = run_target(tmp_path, config, lines)
     assert second.returncode == 0, second.stderr
-    persons_and_orgs = {k: len(sandbox.entities(k)) for k in ("persons", "organizations", "deals")}
-    assert persons_and_orgs == {"persons": 3, "organizations": 2, "deals": 2}
-    assert second.summary()["mappings"]["People from identify"]["updated"] == 3
-    assert "sandbox-api-token" not in first.stderr + second.stderr
+    assert {kind: len(items) for kind, items in sandbox.state().items()} == counts
+    again = second.summary()
+    assert (again["written"], again["unchanged"], again["rejected"]) == (0, 10, 1)
+    assert again["mappings"]["People from identify"]["unchanged"] == 3
+    writes = [e for e in sandbox.log() if e["seq"] > before and e["method"] != "GET"]
+    assert writes == []
+
+    # full_refresh looks everything up again instead of trusting the ledger, and still duplicates nothing.
+    third = run_target(tmp_path, config | {"full_refresh": True}, lines)
+    assert third.returncode == 0, third.stderr
+    assert {kind: len(items) for kind, items in sandbox.state().items()} == counts
+    assert third.summary()["written"] + third.summary()["unchanged"] == 10
+    assert "sandbox-api-token" not in first.stderr + second.stderr + third.stderr
