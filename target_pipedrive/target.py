@@ -14,8 +14,10 @@ from singer_sdk.sinks import Sink
 
 from .executor import RecordExecutor
 from .input_guard import GuardedInput
+from .ledger import Ledger
 from .mapping.engine import CompiledMapping, compile_mappings
 from .mapping.errors import MappingConfigError
+from .pipedrive.lookup import EntityFinder
 from .progress import ProgressReporter
 from .rejects import RejectFile
 from .routing import BOOKKEEPING_ALIAS, MappingRouter
@@ -54,13 +56,20 @@ class TargetPipedrive(GuardedInput, Target):
         except ValueError as exc:
             raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
         self.client = self.runtime.client
+        self._choose_strategy(config)
         problems = check_against_account(self.runtime, self.compiled_mappings)
         if problems:
             raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
         self.summary = RunSummary()
         self.rejects = RejectFile(config.get("reject_file"))
+        max_rejects = config.get("max_rejects")
         self.executor = RecordExecutor(
-            self.runtime, self.summary, self.rejects, self.logger, dry_run=bool(config.get("dry_run"))
+            self.runtime,
+            self.summary,
+            self.rejects,
+            self.logger,
+            dry_run=bool(config.get("dry_run")),
+            max_rejects=float(max_rejects) if max_rejects is not None else None,
         )
         self.progress = ProgressReporter(
             self.summary,
@@ -72,6 +81,22 @@ class TargetPipedrive(GuardedInput, Target):
         self._emitted_state: dict | None = None
         self.mapper = MappingRouter(
             self.compiled_mappings, self.summary, config, self.logger, after_record=self.progress.tick
+        )
+
+    def _choose_strategy(self, config: dict[str, Any]) -> None:
+        """`best`: ledger, prefetch, identity map, skip-unchanged. `segment`: none of them (benchmarks)."""
+        runtime = self.runtime
+        if config.get("strategy") == "segment":
+            runtime.skip_unchanged = False
+            runtime.finder = EntityFinder(runtime.client, prefetch=False, identity_map=False)
+            return
+        runtime.full_refresh = bool(config.get("full_refresh"))
+        if ledger_path := config.get("ledger_path"):
+            runtime.ledger = Ledger(
+                ledger_path, runtime.client.base_url, read_only=bool(config.get("dry_run"))
+            )
+        runtime.finder = EntityFinder(
+            runtime.client, ledger=runtime.ledger, trust_ledger=not runtime.full_refresh
         )
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
@@ -99,6 +124,8 @@ class TargetPipedrive(GuardedInput, Target):
             super().process_endofpipe()
         finally:
             self.rejects.close()
+            if self.runtime.ledger is not None:
+                self.runtime.ledger.close()
             self._log_summary()
 
     def summary_report(self) -> dict[str, Any]:
