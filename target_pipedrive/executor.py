@@ -28,6 +28,7 @@ MARKED = {
 }
 # Seconds to give a create whose answer was lost to land before asking whether it did.
 RECHECK_DELAY = 1.0
+MAX_RECHECK_DELAY = 30.0
 # Below this many records in, a fractional max_rejects is not judged yet.
 MIN_RECORDS_FOR_RATE = 100
 
@@ -205,7 +206,12 @@ class RecordExecutor:
                 if attempt == client.max_retries:
                     raise
                 self.logger.warning("%s; checking whether Pipedrive created it before sending it again", exc)
-                client.wait(RECHECK_DELAY)
+                # A timed-out create may still be running on the server: give it as long again.
+                client.wait(
+                    max(RECHECK_DELAY, min(client.timeout, MAX_RECHECK_DELAY))
+                    if exc.timed_out
+                    else RECHECK_DELAY
+                )
                 found = find_created(client, write, started)
                 if found is not None:
                     self.recovered_creates += 1

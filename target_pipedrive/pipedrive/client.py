@@ -319,7 +319,7 @@ class PipedriveClient:
         timed_out = isinstance(exc, requests.Timeout)
         cause = "no answer within the timeout" if timed_out else "the connection dropped"
         if method not in _IDEMPOTENT:
-            raise WriteOutcomeUnknown(method, path, cause, body) from None
+            raise WriteOutcomeUnknown(method, path, cause, body, timed_out=timed_out) from None
         return _Again(wait_after_failure(None, attempt), cause)
 
     def _answered(

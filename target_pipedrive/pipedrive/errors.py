@@ -85,7 +85,17 @@ class WriteOutcomeUnknown(PipedriveError):
     only then decides whether to create it again. `body` is the JSON body that was sent.
     """
 
-    def __init__(self, method: str, path: str, cause: str, body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        cause: str,
+        body: dict[str, Any] | None = None,
+        *,
+        timed_out: bool = False,
+    ) -> None:
         self.method, self.path, self.cause, self.body = method, path, cause, body
+        # A request that timed out may still be in progress on the server.
+        self.timed_out = timed_out
         # The body is personal data: it stays an attribute, out of the message.
         super().__init__(f"{method} {path}: outcome unknown ({cause}); not retried blindly")
