@@ -1,0 +1,103 @@
+"""The finder's choice between listing and searching: pages only while they cost less than searches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from target_pipedrive.ledger import Ledger
+from target_pipedrive.pipedrive.entities import PERSON
+from target_pipedrive.pipedrive.lookup import EntityFinder, LookupRejected
+from target_pipedrive.pipedrive.match import MatchField
+
+EMAIL = MatchField(PERSON, "email", "email")
+
+
+class FakeAccount:
+    """Persons 1..n, listed 500 a page with cursors, searchable by email; counts the calls."""
+
+    def __init__(self, count: int) -> None:
+        self.persons = [{"id": i, "emails": [{"value": f"p{i}@x.example"}]} for i in range(1, count + 1)]
+        self.pages = 0
+        self.searches = 0
+
+    def get(self, path: str, params: dict[str, Any]) -> Any:
+        assert path == PERSON.collection
+        self.pages += 1
+        start = int(params.get("cursor") or 0)
+        chunk = self.persons[start : start + params["limit"]]
+        more = start + params["limit"] < len(self.persons)
+        return SimpleNamespace(
+            data=chunk, additional_data={"next_cursor": str(start + 500) if more else None}
+        )
+
+    def paginate_v2(self, path: str, params: dict[str, Any], items_key: str | None = None) -> Iterator[Any]:
+        assert path == PERSON.search_path
+        self.searches += 1
+        for person in self.persons:
+            if any(e["value"] == params["term"] for e in person["emails"]):
+                yield {"item": {"id": person["id"], "emails": [e["value"] for e in person["emails"]]}}
+
+
+def test_a_small_account_is_listed_once_and_never_searched():
+    account = FakeAccount(120)
+    finder = EntityFinder(account)  # type: ignore[arg-type]
+    assert [finder.find(EMAIL, f"p{i}@x.example") for i in (3, 77, 120)] == [3, 77, 120]
+    assert finder.find(EMAIL, "nobody@x.example") is None
+    assert (account.pages, account.searches) == (1, 0)
+
+
+def test_a_large_account_is_paged_in_no_faster_than_searches_would_cost():
+    account = FakeAccount(5000)  # ten pages
+    finder = EntityFinder(account)  # type: ignore[arg-type]
+    for n in range(1, 8):
+        assert finder.find(EMAIL, f"p{n * 600}@x.example") == n * 600
+        # Tokens on pages (10 each) never run ahead of tokens on searches (20 each) by more than a search.
+        assert account.pages * 10 <= account.searches * 20 + 20
+    assert account.pages == 10  # complete: from here on, every lookup is answered locally
+    searches = account.searches
+    assert finder.find(EMAIL, "p4999@x.example") == 4999
+    assert finder.find(EMAIL, "p1@x.example") == 1
+    assert account.searches == searches
+
+
+def test_two_listed_entities_with_the_value_are_an_ambiguity():
+    account = FakeAccount(3)
+    account.persons[2]["emails"] = [{"value": "P1@x.example"}]
+    with pytest.raises(LookupRejected, match="ids 1, 3"):
+        EntityFinder(account).find(EMAIL, "p1@x.example")  # type: ignore[arg-type]
+
+
+def test_what_the_run_writes_is_merged_into_the_list():
+    account = FakeAccount(2)
+    finder = EntityFinder(account)  # type: ignore[arg-type]
+    assert finder.find(EMAIL, "new@x.example") is None
+    finder.written(PERSON, 2, {"emails": [{"value": "new@x.example"}], "name": "Renamed"})
+    assert finder.find(EMAIL, "new@x.example") == 2
+    assert finder.find(EMAIL, "p2@x.example") is None
+    assert finder.current(PERSON, 2) == {"id": 2, "emails": [{"value": "new@x.example"}], "name": "Renamed"}
+
+
+def test_segment_strategy_searches_every_time():
+    account = FakeAccount(2)
+    finder = EntityFinder(account, prefetch=False, identity_map=False)  # type: ignore[arg-type]
+    for _ in range(3):
+        assert finder.find(EMAIL, "p1@x.example") == 1
+    assert (account.pages, account.searches) == (0, 3)
+
+
+def test_ledger_ids_answer_without_a_call_and_are_marked_unverified(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite", "http://127.0.0.1:1")
+    ledger.put("id:person:email", "p9@x.example", "person", 9)
+    account = FakeAccount(2)
+    finder = EntityFinder(account, ledger=ledger)  # type: ignore[arg-type]
+    assert finder.find(EMAIL, "P9@x.example ") == 9
+    assert (account.pages, account.searches) == (0, 0)
+    assert finder.unverified == {("person", 9)}
+    finder.forget("person", 9)
+    with finder.without_ledger():
+        assert finder.find(EMAIL, "p9@x.example") is None
+    assert ledger.get("id:person:email", "p9@x.example") is None
