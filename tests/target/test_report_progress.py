@@ -1,0 +1,72 @@
+"""The JSON report file (report_file) and the progress lines (progress_interval) of a CLI run."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from .cli import messages, run_target
+
+PEOPLE = {
+    "name": "People",
+    "trigger": 'type = "identify"',
+    "action": "upsert_person",
+    "fields": {
+        "match_field": "email",
+        "match_value": {"@path": "$.traits.email"},
+        "name": {"@path": "$.traits.name"},
+        "email": {"@path": "$.traits.email"},
+    },
+}
+PROGRESS = re.compile(
+    r"Progress: (?P<records_in>\d+) records in, (?P<written>\d+) written, \d+ unchanged, "
+    r"(?P<filtered>\d+) filtered, \d+ rejected, \d+ API calls, \d+ tokens, [\d.]+ records/s"
+)
+
+
+def _people(count: int) -> list[dict]:
+    return [
+        {"type": "identify", "traits": {"email": f"p{n}@x.example", "name": f"Person {n}"}}
+        for n in range(count)
+    ]
+
+
+def test_report_file_holds_the_run_summary(tmp_path, base_config):
+    report = tmp_path / "reports" / "nightly" / "run.json"  # parent folders are created
+    records = [*_people(3), {"type": "track", "event": "Ignored"}]
+    run = run_target(
+        tmp_path, base_config | {"mappings": [PEOPLE], "report_file": str(report)}, messages(*records)
+    )
+    assert run.returncode == 0, run.stderr
+
+    written = json.loads(report.read_text())
+    assert written == run.summary()
+    assert (written["records_in"], written["written"], written["filtered"]) == (4, 3, 1)
+    assert written["mappings"]["People"]["created"] == 3
+    assert written["api"]["calls"] > 0
+    assert base_config["api_token"] not in report.read_text()
+
+
+def test_progress_lines_while_the_run_goes(tmp_path, sandbox_factory):
+    # Progress is logged at most once per progress_interval seconds: slow the sandbox down so the run
+    # lasts several seconds.
+    slow = sandbox_factory(latency=0.25)
+    config = {"api_url": slow.url, "api_token": slow.token, "mappings": [PEOPLE], "progress_interval": 1}
+    run = run_target(tmp_path, config, messages(*_people(12)))
+    assert run.returncode == 0, run.stderr
+
+    progress = [match.groupdict() for match in PROGRESS.finditer(run.stderr)]
+    assert len(progress) >= 2, run.stderr
+    seen = [int(line["records_in"]) for line in progress]
+    assert seen == sorted(seen)
+    assert seen[0] > 0 and seen[-1] <= 12
+    assert all(int(line["written"]) <= int(line["records_in"]) for line in progress)
+
+
+def test_no_progress_line_before_the_interval(tmp_path, base_config):
+    run = run_target(
+        tmp_path, base_config | {"mappings": [PEOPLE], "progress_interval": 3600}, messages(*_people(3))
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Progress: " not in run.stderr
+    assert run.summary()["written"] == 3
