@@ -1,8 +1,14 @@
 """An Airflow DAG that runs the Meltano pipeline into Pipedrive every night.
 
-Copy it into your DAGs folder and set MELTANO_PROJECT_ROOT to the Meltano project. Meltano keeps the
-pipeline's state, so each run resumes where the last one stopped; a failed run is retried by Airflow
-and, since the target never duplicates, a retry is safe.
+It runs meltano.yml's demo pipeline, `meltano run tap-jsonl target-pipedrive`, in the Meltano project
+at MELTANO_PROJECT_ROOT. MELTANO_ENVIRONMENT picks the environment: `sandbox` (the default) writes the
+bundled sample into the local sandbox; point it at your own environment for your account. The token
+and the URL come from the worker's environment (TARGET_PIPEDRIVE_API_TOKEN, TARGET_PIPEDRIVE_DOMAIN or
+TARGET_PIPEDRIVE_API_URL), never from the DAG.
+
+Meltano keeps the pipeline's state, so each run resumes where the last one stopped; a failed run is
+retried by Airflow and, since the target never duplicates, a retry is safe. Each run leaves its
+summary (records in, written, rejected, API calls) in a JSON report named after the run's date.
 """
 
 from __future__ import annotations
@@ -14,10 +20,14 @@ from airflow import DAG
 from airflow.operators.bash import BashOperator
 
 PROJECT_ROOT = os.environ.get("MELTANO_PROJECT_ROOT", "/opt/meltano/project")
+DEFAULT_ENVIRONMENT = "sandbox"
+MELTANO_ENVIRONMENT = os.environ.get("MELTANO_ENVIRONMENT", DEFAULT_ENVIRONMENT)
+# The demo pipeline of meltano.yml; tests/meltano/test_airflow_command.py runs exactly this command.
+MELTANO_COMMAND = "meltano run tap-jsonl target-pipedrive"
 
 with DAG(
     dag_id="segment_events_to_pipedrive",
-    description="meltano run tap-jsonl target-pipedrive",
+    description=MELTANO_COMMAND,
     schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
@@ -27,8 +37,14 @@ with DAG(
 ) as dag:
     BashOperator(
         task_id="meltano_run",
-        bash_command="meltano run tap-jsonl target-pipedrive",
+        bash_command=MELTANO_COMMAND,
         cwd=PROJECT_ROOT,
-        # --timeout lets Meltano stop the target gracefully: it passes on the last safe state first.
+        # append_env keeps the worker's variables (the token among them); these add to them.
+        env={
+            "MELTANO_ENVIRONMENT": MELTANO_ENVIRONMENT,
+            "TARGET_PIPEDRIVE_REPORT_FILE": PROJECT_ROOT + "/output/reports/{{ ds }}.json",
+        },
+        append_env=True,
+        # Meltano stops the target gracefully on timeout: it passes on the last safe state first.
         execution_timeout=timedelta(hours=6),
     )
