@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -43,7 +44,12 @@ def messages(*records: dict[str, Any], stream: str = STREAM) -> list[dict[str, A
 
 
 def run_target(
-    tmp_path: Path, config: dict[str, Any], lines: list[dict[str, Any]] | str, *, timeout: float = 120
+    tmp_path: Path,
+    config: dict[str, Any],
+    lines: list[dict[str, Any]] | str,
+    *,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> Run:
     # Each test gets its own ledger: the sandbox is reset between tests, a shared ledger would not be.
     config = {
@@ -62,6 +68,7 @@ def run_target(
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, **env} if env else None,
     )
     reject_path = Path(config["reject_file"])
     rejects = (
