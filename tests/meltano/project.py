@@ -6,6 +6,7 @@ second run installs nothing. Each test gets its own system database, so no run s
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -17,6 +18,13 @@ MELTANO_VERSION = "4.4.1"
 CACHE = REPO_ROOT / ".ci-cache" / f"meltano-{MELTANO_VERSION}"
 # The demo pipeline of meltano.yml.
 TAP, TARGET, DEMO_ENVIRONMENT = "tap-jsonl", "target-pipedrive", "sandbox"
+
+
+def _system_dir() -> Path:
+    # Meltano reinstalls a plugin only when its pip_url changes; the loader's is always `-e .`, so the
+    # plugins' virtualenvs are keyed by pyproject.toml as well: new dependencies, new virtualenvs.
+    digest = hashlib.sha256((REPO_ROOT / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    return CACHE / f"system-{digest}"
 
 
 def _bin(venv: Path, name: str) -> Path:
@@ -53,7 +61,7 @@ class MeltanoProject:
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 240
     ) -> subprocess.CompletedProcess[str]:
         environment = _clean_environment() | {
-            "MELTANO_SYS_DIR_ROOT": str(CACHE / "system"),
+            "MELTANO_SYS_DIR_ROOT": str(_system_dir()),
             "MELTANO_DATABASE_URI": f"sqlite:///{self.database}",
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             "NO_COLOR": "1",
