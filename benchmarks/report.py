@@ -8,6 +8,7 @@ import platform
 import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from .measure import Measurement
@@ -30,15 +31,17 @@ class RunSettings:
 def _number(value: float | None) -> str:
     if value is None:
         return "-"
-    if value == int(value) and abs(value) >= 1:
+    if value == int(value):
         return f"{int(value):,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return format(Decimal(f"{value:.3g}"), "f")  # 3 significant digits, never 7e-05
 
 
 def _ratio(row: Row) -> str:
-    return "-" if row.ratio is None else f"{row.ratio:.2f}x"
+    return "-" if row.ratio is None else f"{_number(row.ratio)}x"
 
 
 def _met(row: Row) -> str:

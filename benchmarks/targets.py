@@ -7,6 +7,7 @@ its baseline, so its other figures would compare unlike things.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,10 +23,11 @@ class Row:
     baseline: float | None
     target: str = ""
     met: bool | None = None  # None: no target for this figure
+    comparable: bool = True  # False for counts that should be 0, where a ratio means nothing
 
     @property
     def ratio(self) -> float | None:
-        if self.ours is None or not self.baseline:
+        if not self.comparable or self.ours is None or not self.baseline:
             return None
         return self.ours / self.baseline
 
@@ -65,17 +67,27 @@ class _Rows:
         self.rows: list[Row] = []
 
     def add(
-        self, figure: str, how: Figure, *, target: str = "", met: Callable[[Row], bool] | None = None
+        self,
+        figure: str,
+        how: Figure,
+        *,
+        target: str = "",
+        met: Callable[[Row], bool] | None = None,
+        comparable: bool = True,
     ) -> None:
         r = self.result
-        row = Row(f"{r.key} {r.title}", figure, how(r.ours), how(r.baseline), target)
+        row = Row(f"{r.key} {r.title}", figure, how(r.ours), how(r.baseline), target, comparable=comparable)
         if met is not None and row.ours is not None:
-            row = Row(row.scenario, figure, row.ours, row.baseline, target, met(row))
+            row = dataclasses.replace(row, met=met(row))
         self.rows.append(row)
 
     def at_most(self, figure: str, how: Figure, limit: float) -> None:
-        target = f"≤ {limit:g}" if limit else "0"
-        self.add(figure, how, target=target, met=lambda row: row.ours is not None and row.ours <= limit)
+        self.add(
+            figure, how, target=f"≤ {limit:g}", met=lambda row: row.ours is not None and row.ours <= limit
+        )
+
+    def none(self, figure: str, how: Figure) -> None:
+        self.add(figure, how, target="0", met=lambda row: row.ours == 0, comparable=False)
 
     def ratio_at_most(self, figure: str, how: Figure, limit: float) -> None:
         target = f"≤ {limit:g}x {self.result.baseline_name}"
@@ -86,10 +98,10 @@ class _Rows:
         self.add(figure, how, target=target, met=lambda row: row.ratio is not None and row.ratio >= limit)
 
     def sanity(self) -> None:
-        self.at_most("429s", _429s, 0)
-        self.at_most("records rejected (sanity)", _rejected, 0)
+        self.none("429s", _429s)
+        self.none("records rejected (sanity)", _rejected)
         if self.result.ours.duplicates is not None:
-            self.at_most("duplicates left (sanity)", _duplicates, 0)
+            self.none("duplicates left (sanity)", _duplicates)
 
 
 def rows_for(result: ScenarioResult) -> list[Row]:
@@ -116,7 +128,7 @@ def rows_for(result: ScenarioResult) -> list[Row]:
     elif key == "S5":
         rows.ratio_at_least("records/s", _rate, 0.5)
         rows.add("API calls/record", _calls)
-        rows.at_most("records rejected (sanity)", _rejected, 0)
+        rows.none("records rejected (sanity)", _rejected)
         return rows.rows
     rows.sanity()
     return rows.rows
