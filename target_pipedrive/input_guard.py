@@ -14,7 +14,9 @@ Singer input is a protocol between two programs, so a line that breaks it is the
   engine rejects those records one by one into the reject file.
 
 Failures while a message is processed (Pipedrive unavailable, blocked, the daily budget spent, …) are
-reported the same way, with the line of the record that was being written. Only an unexpected exception
+reported the same way, with the line of the record that was being written: the line being read, unless
+the exception names its record's line as `input_line` (a record written on another thread fails after
+the reader has moved on; whoever dispatches it knows its line). Only an unexpected exception
 (a bug) is logged with its traceback. After a failure the run ends its pipe (the last safe state is
 emitted, the summary logged) and the CLI exits with 1; called in-process the exception propagates.
 """
@@ -46,6 +48,8 @@ else:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _REPORTED = "_target_pipedrive_reported"
+# The attribute by which an exception may name the input line of the record it failed on.
+INPUT_LINE = "input_line"
 # Errors whose message says all an operator needs: logged without a traceback.
 _CLEAR_ERRORS = (InvalidInputLine, PipedriveError, SyncError)
 
@@ -246,7 +250,8 @@ class GuardedInput(_MixinBase):
             raise InputError(f'{kind} message without a "stream" name')
         return stream
 
-    def _stop_after_failure(self, line: int, exc: Exception) -> None:
+    def _stop_after_failure(self, line_read: int, exc: Exception) -> None:
+        line = getattr(exc, INPUT_LINE, None) or line_read
         if isinstance(exc, _CLEAR_ERRORS):
             self.logger.error("line %d: %s", line, exc)
         else:

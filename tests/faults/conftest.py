@@ -1,0 +1,61 @@
+"""Fault tests: a small mixed stream of Segment events, its fault-free outcome, and fast settings.
+
+The fault-free outcome is computed once per session on a sandbox of its own, so that each test only
+pays for its faulty run (and reruns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.configs import MIXED_MAPPINGS
+from benchmarks.events import mixed_events
+from benchmarks.soak_tap import TapInput, run_until_done
+from target_pipedrive.sandbox.server import SandboxServer
+
+# Seed 11: every kind of event, and two orders completed again (updates) at records 13 and 20.
+EVENTS = mixed_events(24, seed=11)
+# The sandbox's clock and the target's run 10x faster: retry waits, rate windows and search lag shrink
+# alike. Latencies are sandbox seconds (1 real second = SPEED sandbox seconds); request_timeout is real.
+SPEED = 10
+
+
+def fast_settings(server: Any, workdir: Path) -> dict[str, Any]:
+    """Few retries and a short timeout keep a failing run short; one ledger per test, as per account."""
+    return {
+        "api_url": server.url,
+        "api_token": server.token,
+        "mappings": MIXED_MAPPINGS,
+        "max_retries": 1,
+        "request_timeout": 1,
+        "progress_interval": 60,
+        "clock_speed": SPEED,
+        "reject_file": str(workdir / "rejects.jsonl"),
+        "ledger_path": str(workdir / "ledger.sqlite"),
+    }
+
+
+@pytest.fixture(scope="session")
+def tap() -> TapInput:
+    # A state after every record: each checkpoint is as fine as it can be, so a state passed on one
+    # record too early is a lost record in the comparison.
+    return TapInput(EVENTS, state_every=1)
+
+
+@pytest.fixture(scope="session")
+def fault_free(tap: TapInput, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    workdir = tmp_path_factory.mktemp("fault_free")
+    with SandboxServer(speed=SPEED) as server:
+        orchestration = run_until_done(tap, fast_settings(server, workdir), workdir, max_attempts=1)
+        assert orchestration.attempts[-1].summary is not None
+        yield server.state()
+
+
+@pytest.fixture
+def settings(sandbox: Any, tmp_path: Path) -> dict[str, Any]:
+    sandbox.configure(speed=SPEED)
+    return fast_settings(sandbox, tmp_path)
