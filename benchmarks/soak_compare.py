@@ -9,10 +9,13 @@ entity kind: a fault-free run and a run through faults and reruns must leave the
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from target_pipedrive.sandbox.server import SandboxServer
 
 from .duplicates import MATCH_KEYS
 
@@ -96,3 +99,13 @@ def duplicates_by_match_key(state: Entities) -> dict[str, int]:
 
 def sizes(state: Entities) -> dict[str, int]:
     return {kind: len(state.get(kind, [])) for kind in KINDS}
+
+
+def wait_until_answered(server: SandboxServer, *, timeout: float = 30) -> None:
+    """Until every request the sandbox received is answered: a slow write commits late, after the client
+    gave up on it, and only then does the sandbox hold its final state."""
+    deadline = time.monotonic() + timeout
+    while any("status" not in entry for entry in server.log()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the sandbox is still answering a request")
+        time.sleep(0.05)

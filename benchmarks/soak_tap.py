@@ -116,6 +116,7 @@ def run_target_once(
         timeout=timeout,
         check=False,
     )
+    (workdir / f"{name}.log").write_text(done.stderr, encoding="utf-8")
     report = Path(config["report_file"])
     return done, (json.loads(report.read_text()) if report.exists() else None)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 
@@ -22,12 +21,3 @@ def made_for(request: dict[str, Any], event: dict[str, Any]) -> bool:
 
 def first_faulted(log: list[dict[str, Any]], statuses: tuple[int, ...]) -> dict[str, Any]:
     return next(entry for entry in log if entry.get("status") in statuses)
-
-
-def wait_until_answered(server: Any, *, timeout: float = 15) -> None:
-    """Until every request the sandbox received has been answered: a slow write commits late, after the
-    client gave up on it, and only then does the sandbox hold its final state."""
-    deadline = time.monotonic() + timeout
-    while any("status" not in entry for entry in server.log()):
-        assert time.monotonic() < deadline, "a request is still being answered"
-        time.sleep(0.05)

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks.soak_compare import differences, duplicates_by_match_key
+from benchmarks.soak_compare import differences, duplicates_by_match_key, wait_until_answered
 from benchmarks.soak_tap import TapInput, run_until_done
 
 from .conftest import SPEED
-from .requests_log import wait_until_answered
 
 _POST = {"path": "/api/*", "method": "POST", "skip": 2}
 _PATCH = {"path": "/api/*", "method": "PATCH"}

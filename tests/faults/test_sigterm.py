@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.soak_compare import differences
+from benchmarks.soak_compare import differences, wait_until_answered
 from benchmarks.soak_tap import TARGET_CLI, TapInput, run_target_once
 
 from .conftest import SPEED
-from .requests_log import made_for, wait_until_answered
+from .requests_log import made_for
 from .singer_output import assert_no_traceback, emitted_offsets
 
 
