@@ -41,7 +41,9 @@ def _number(value: float | None) -> str:
 
 
 def _ratio(row: Row) -> str:
-    return "-" if row.ratio is None else f"{_number(row.ratio)}x"
+    if row.ratio is None:
+        return "-"
+    return "< 0.001x" if row.ratio < 0.001 else f"{_number(row.ratio)}x"
 
 
 def _met(row: Row) -> str:
