@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -11,13 +14,14 @@ from typing import Any
 from .actions import PLANNERS
 from .actions.common import given
 from .actions.plan import Reject, Skip, Write
+from .dispatch import Dispatcher
 from .ledger import digest
 from .pipedrive.errors import PipedriveRequestError, WriteOutcomeUnknown
 from .pipedrive.lookup import identity_scope, normalize
 from .recovery import find_created
 from .rejects import RejectFile
 from .runtime import Runtime
-from .summary import RunSummary
+from .summary import RecordTicket, RunSummary
 from .unchanged import holds
 
 # Actions whose entities have no match field: a replayed event is recognised by its marker instead.
@@ -64,6 +68,8 @@ class RecordExecutor:
         *,
         dry_run: bool = False,
         max_rejects: float | None = None,
+        max_in_flight: int = 1,
+        after_record: Callable[[], None] | None = None,
     ) -> None:
         self.runtime = runtime
         self.summary = summary
@@ -73,15 +79,64 @@ class RecordExecutor:
         self.max_rejects = max_rejects
         self.recovered_creates = 0
         self._planned_creates = 0
+        self.dispatcher = Dispatcher(max_in_flight) if max_in_flight > 1 else None
+        self._job: list[tuple[str, str, dict[str, Any]]] = []
+        self._local = threading.local()
+        self.after_record = after_record
 
     def handle(self, mapping: str, action: str, envelope: dict[str, Any]) -> None:
+        """A mapping's envelope for the record being routed: run now, or with the record's other
+        mappings once it is routed (`record_routed`) when records are dispatched to threads."""
+        if self.dispatcher is None:
+            self._handle_now(mapping, action, envelope, self.summary.current)
+        else:
+            self._job.append((mapping, action, envelope))
+
+    def record_routed(self) -> None:
+        """Every mapping has seen the current record: account for it, or dispatch its work."""
+        ticket = self.summary.current
+        job, self._job = self._job, []
+        if self.dispatcher is None or not job:
+            self._finished(ticket)
+            return
+
+        def work() -> None:
+            try:
+                for mapping, action, envelope in job:
+                    self._handle_now(mapping, action, envelope, ticket)
+            finally:
+                self._finished(ticket)
+
+        self.dispatcher.submit(job_keys(job), work)
+
+    def _finished(self, ticket: RecordTicket | None) -> None:
+        self.summary.record_finished(ticket)
+        if self.after_record is not None:
+            self.after_record()
+
+    def drain(self) -> None:
+        """Wait for every dispatched record (before a STATE is passed on); raise a fatal error."""
+        if self.dispatcher is not None:
+            self.dispatcher.drain()
+
+    def close(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.close()
+
+    def _outcome(self, mapping: str, outcome: str) -> None:
+        self.summary.record_outcome(mapping, outcome, getattr(self._local, "ticket", None))
+
+    def _handle_now(
+        self, mapping: str, action: str, envelope: dict[str, Any], ticket: RecordTicket | None
+    ) -> None:
+        self._local.ticket = ticket
         tally = self.summary.mapping(mapping)
         tally.matched += 1
-        calls, tokens = self.runtime.client.stats.totals()
+        calls, tokens = self.runtime.client.stats.thread_totals()
         try:
             self._handle(mapping, action, envelope)
         finally:
-            after_calls, after_tokens = self.runtime.client.stats.totals()
+            after_calls, after_tokens = self.runtime.client.stats.thread_totals()
             tally.api_calls += after_calls - calls
             tally.tokens += after_tokens - tokens
 
@@ -95,7 +150,7 @@ class RecordExecutor:
         marker = self._marker(mapping, action, source, payload)
         if marker is not None and (entry := self._ledger_entry(marker.scope, marker.key, always=True)):
             if entry.digest == marker.digest and not self.runtime.full_refresh:
-                self.summary.record_outcome(mapping, "unchanged")
+                self._outcome(mapping, "unchanged")
                 return
             # The event was written before (a replay): update what it created, never create it twice.
             payload = {**payload, marker.id_field: entry.entity_id}
@@ -158,7 +213,7 @@ class RecordExecutor:
         if isinstance(plan, Write) and self._already_held(mapping, plan):
             plan = Skip("Pipedrive already holds these values", plan.warnings)
         if isinstance(plan, Skip):
-            self.summary.record_outcome(mapping, "unchanged")
+            self._outcome(mapping, "unchanged")
             return
         self._send(mapping, plan, marker)
 
@@ -192,7 +247,7 @@ class RecordExecutor:
             self._remember_written(mapping, write, entity_id)
             if marker is not None and self.runtime.ledger is not None:
                 self.runtime.ledger.put(marker.scope, marker.key, marker.entity, entity_id, marker.digest)
-        self.summary.record_outcome(mapping, write.outcome)
+        self._outcome(mapping, write.outcome)
 
     def _create(self, write: Write) -> Any:
         """POST, and when its outcome is lost, find out whether it happened before sending it again."""
@@ -206,12 +261,12 @@ class RecordExecutor:
                 if attempt == client.max_retries:
                     raise
                 self.logger.warning("%s; checking whether Pipedrive created it before sending it again", exc)
-                # A timed-out create may still be running on the server: give it as long again.
-                client.wait(
-                    max(RECHECK_DELAY, min(client.timeout, MAX_RECHECK_DELAY))
-                    if exc.timed_out
-                    else RECHECK_DELAY
-                )
+                if exc.timed_out:
+                    # The create may still be running on the server: give it as long again, in real
+                    # seconds like the timeout itself (the client's clock may run fast for a sandbox).
+                    time.sleep(min(client.timeout, MAX_RECHECK_DELAY))
+                else:
+                    client.wait(RECHECK_DELAY)
                 found = find_created(client, write, started)
                 if found is not None:
                     self.recovered_creates += 1
@@ -260,7 +315,7 @@ class RecordExecutor:
             self._planned_creates += 1
             # Negative ids stand for entities the run would have created.
             self.runtime.finder.remember(*write.remember, -self._planned_creates)
-        self.summary.record_outcome(mapping, write.outcome)
+        self._outcome(mapping, write.outcome)
 
     def _warn(self, mapping: str, source: dict[str, Any], stream: str, warnings: list[str]) -> None:
         for warning in warnings:
@@ -279,7 +334,7 @@ class RecordExecutor:
         status: int | None = None,
         pipedrive_error: str | None = None,
     ) -> None:
-        self.summary.record_outcome(mapping, "rejected")
+        self._outcome(mapping, "rejected")
         where = f"field {field!r}: " if field else ""
         self.logger.error(
             "Rejected %s by mapping %r (%s): %s%s",
@@ -307,7 +362,8 @@ class RecordExecutor:
         cap = self.max_rejects
         if cap is None:
             return
-        rejected, records = self.summary.rejected_so_far(), self.summary.records_in
+        rejected = self.summary.rejected_so_far(getattr(self._local, "ticket", None))
+        records = self.summary.records_in
         if cap >= 1 and rejected > cap:
             raise TooManyRejects(
                 f"{rejected} records rejected, more than max_rejects = {cap:g}: the run stops. The rejects "
@@ -319,6 +375,31 @@ class RecordExecutor:
                 f"stops. The rejects are in {self.rejects.path}; fix the mappings or the data, or raise "
                 "max_rejects"
             )
+
+
+def job_keys(job: list[tuple[str, str, dict[str, Any]]]) -> set[str]:
+    """What a record's work must not share with a record in flight: the values it looks up or
+    links by, the ids it writes, and its event's id."""
+    keys: set[str] = set()
+    for _mapping, _action, envelope in job:
+        if message_id := (envelope.get("source") or {}).get("messageId"):
+            keys.add(f"event:{message_id}")
+        payload = envelope.get("payload") or {}
+        for name in _KEY_FIELDS:
+            if given(payload, name):
+                keys.add(str(payload[name]).strip().casefold())
+    return keys
+
+
+_KEY_FIELDS = (
+    "match_value",
+    "person_match_value",
+    "organization_match_value",
+    "deal_match_value",
+    "activity_id",
+    "note_id",
+    "lead_id",
+)
 
 
 def _write_scope(mapping: str, match: Any) -> str:

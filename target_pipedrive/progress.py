@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,12 +28,16 @@ class ProgressReporter:
         self.clock = clock
         self.started = clock()
         self._last = self.started
+        self._lock = threading.Lock()
 
     def tick(self) -> None:
+        """After each record (from whichever thread wrote it): a line when the interval is up."""
         now = self.clock()
-        if now - self._last >= self.interval:
+        with self._lock:
+            if now - self._last < self.interval:
+                return
             self._last = now
-            self.logger.info("Progress: %s", self.line(now))
+        self.logger.info("Progress: %s", self.line(now))
 
     def line(self, now: float | None = None) -> str:
         elapsed = max((now or self.clock()) - self.started, 1e-9)

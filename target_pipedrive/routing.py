@@ -4,9 +4,10 @@ Each source stream gets a list of StreamMaps: one per enabled mapping (its trigg
 directives the transform, its alias the mapping's name, so each mapping gets a sink of its action's
 class), framed by two bookkeeping maps that never emit a record. The SDK runs a stream's maps in order
 and processes each emitted record before calling the next map, so the opening map sees a record
-arrive and the closing map sees every mapping done with it: that is how the run counts records in and
-records that no trigger matched. This replaces the SDK's `stream_maps` setting, which the target
-therefore does not advertise; a mapper plugin between tap and target still works.
+arrive and the closing map sees every mapping done routing it: that is how the run counts records in,
+and when the record's work can be accounted for or dispatched (`after_record`). This replaces the
+SDK's `stream_maps` setting, which the target therefore does not advertise; a mapper plugin between tap
+and target still works.
 """
 
 from __future__ import annotations
@@ -82,10 +83,10 @@ class _Bookkeeping(StreamMap):
     def transform(self, record: dict[str, Any]) -> None:
         if self.opening:
             self.summary.record_started()
+        elif self.after_record is not None:
+            self.after_record()
         else:
             self.summary.record_finished()
-            if self.after_record is not None:
-                self.after_record()
 
 
 class MappingRouter(PluginMapper):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from singer_sdk import typing as th
 
 from .mapping.setting import mappings_property
@@ -137,6 +140,16 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "max_in_flight",
+        th.IntegerType,
+        default=4,
+        description=(
+            "Records written at the same time. Records that share a match value or link wait for each "
+            "other, so order is kept where it matters; pacing keeps the total under Pipedrive's rate "
+            "limit. 1 writes one record after the other."
+        ),
+    ),
+    th.Property(
         "max_retries",
         th.IntegerType,
         default=5,
@@ -145,3 +158,9 @@ SETTINGS = th.PropertiesList(
         ),
     ),
 )
+
+
+def setting(config: Mapping[str, Any], name: str, default: Any) -> Any:
+    """A setting's value, its default only when unset: 0 and false are values (no retries, no wait)."""
+    value = config.get(name)
+    return default if value is None or value == "" else value

@@ -31,40 +31,53 @@ class MappingTally:
 
 
 @dataclass
+class RecordTicket:
+    """One record's worst outcome so far, across the mappings that acted on it."""
+
+    worst: str | None = None
+
+
+@dataclass
 class RunSummary:
     records_in: int = 0
     records: Counter[str] = field(default_factory=Counter)
     mappings: dict[str, MappingTally] = field(default_factory=dict)
-    _current: str | None = None
+    # The record being routed (the reader thread's); its work may finish later on another thread.
+    current: RecordTicket | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record_started(self) -> None:
+    def record_started(self) -> RecordTicket:
         with self._lock:
             self.records_in += 1
-            self._current = None
+            self.current = RecordTicket()
+            return self.current
 
     def mapping(self, name: str) -> MappingTally:
         with self._lock:
             return self.mappings.setdefault(name, MappingTally())
 
-    def record_outcome(self, mapping: str, outcome: str) -> None:
-        """Tally one mapping's outcome (created/updated/deleted/unchanged/rejected) for the current record."""
+    def record_outcome(self, mapping: str, outcome: str, ticket: RecordTicket | None = None) -> None:
+        """Tally one mapping's outcome (created/updated/deleted/unchanged/rejected) for a record."""
         tally = self.mapping(mapping)
         with self._lock:
+            ticket = ticket or self.current or RecordTicket()
             setattr(tally, outcome, getattr(tally, outcome) + 1)
             kind = outcome if outcome in ("rejected", "unchanged") else "written"
-            if self._current is None or _RANK[kind] > _RANK[self._current]:
-                self._current = kind
+            if ticket.worst is None or _RANK[kind] > _RANK[ticket.worst]:
+                ticket.worst = kind
 
-    def rejected_so_far(self) -> int:
-        """Records rejected, the current one included once any mapping rejected it."""
+    def rejected_so_far(self, ticket: RecordTicket | None = None) -> int:
+        """Records rejected, the given (or current) one included once any mapping rejected it."""
         with self._lock:
-            return self.records["rejected"] + (self._current == "rejected")
+            ticket = ticket or self.current
+            return self.records["rejected"] + (ticket is not None and ticket.worst == "rejected")
 
-    def record_finished(self) -> None:
+    def record_finished(self, ticket: RecordTicket | None = None) -> None:
         with self._lock:
-            self.records[self._current or "filtered"] += 1
-            self._current = None
+            ticket = ticket or self.current or RecordTicket()
+            self.records[ticket.worst or "filtered"] += 1
+            if ticket is self.current:
+                self.current = None
 
     def as_dict(self, api: dict[str, Any] | None = None) -> dict[str, Any]:
         return {

@@ -21,7 +21,7 @@ from .pipedrive.lookup import EntityFinder
 from .progress import ProgressReporter
 from .rejects import RejectFile
 from .routing import BOOKKEEPING_ALIAS, MappingRouter
-from .settings import SETTINGS
+from .settings import SETTINGS, setting
 from .sinks import SINK_CLASSES, BookkeepingSink
 from .startup_checks import check_against_account
 from .summary import RunSummary
@@ -70,18 +70,24 @@ class TargetPipedrive(GuardedInput, Target):
             self.logger,
             dry_run=bool(config.get("dry_run")),
             max_rejects=float(max_rejects) if max_rejects is not None else None,
+            max_in_flight=int(setting(config, "max_in_flight", 4)),
         )
         self.progress = ProgressReporter(
             self.summary,
             self.client.stats.snapshot,
             self.logger,
-            interval=float(config.get("progress_interval") or 5),
+            interval=float(setting(config, "progress_interval", 5)),
         )
         self.mapping_actions = {mapping.name: mapping.action for mapping in self.compiled_mappings}
         self._emitted_state: dict | None = None
         self.mapper = MappingRouter(
-            self.compiled_mappings, self.summary, config, self.logger, after_record=self.progress.tick
+            self.compiled_mappings,
+            self.summary,
+            config,
+            self.logger,
+            after_record=self.executor.record_routed,
         )
+        self.executor.after_record = self.progress.tick
 
     def _choose_strategy(self, config: dict[str, Any]) -> None:
         """`best`: ledger, prefetch, identity map, skip-unchanged. `segment`: none of them (benchmarks)."""
@@ -105,9 +111,10 @@ class TargetPipedrive(GuardedInput, Target):
         return SINK_CLASSES[self.mapping_actions[stream_name]]
 
     def _process_state_message(self, message_dict: dict) -> None:
-        # Sinks write each record before the next message is read, so every record before this
-        # STATE is written or rejected: pass the checkpoint on now, not only at the end (the SDK's
-        # default), so that a run that fails later resumes from here and loses nothing.
+        # Once the records in flight are done, every record before this STATE is written or
+        # rejected: pass the checkpoint on now, not only at the end (the SDK's default), so that a
+        # run that fails later resumes from here and loses nothing.
+        self.executor.drain()
         super()._process_state_message(message_dict)
         if self._latest_state is not None:
             self._write_state_message(self._latest_state)
@@ -121,8 +128,10 @@ class TargetPipedrive(GuardedInput, Target):
 
     def process_endofpipe(self) -> None:
         try:
+            self.executor.drain()
             super().process_endofpipe()
         finally:
+            self.executor.close()
             self.rejects.close()
             if self.runtime.ledger is not None:
                 self.runtime.ledger.close()

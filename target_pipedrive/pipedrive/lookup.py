@@ -77,9 +77,19 @@ class EntityFinder:
         self._search_tokens: dict[str, int] = {}
         self._lock = threading.RLock()
         self.cache_hits = 0
-        # Ids taken from the ledger without asking Pipedrive, per record: if a write that used one
-        # fails, the executor forgets them and plans the record again from Pipedrive's answers.
-        self.unverified: set[tuple[str, int]] = set()
+        # Per thread, as each thread works on one record at a time.
+        self._record = threading.local()
+
+    @property
+    def unverified(self) -> set[tuple[str, int]]:
+        """Ids this thread's record took from the ledger without asking Pipedrive: if a write that
+        used one fails, the executor forgets them and plans the record again from Pipedrive's answers."""
+        if not hasattr(self._record, "unverified"):
+            self._record.unverified = set()
+        return self._record.unverified
+
+    def _ledger_trusted(self) -> bool:
+        return self._trust_ledger and not getattr(self._record, "distrust", False)
 
     def remember(self, match: MatchField, value: str, entity_id: int) -> None:
         if not self._identity_map:
@@ -94,7 +104,7 @@ class EntityFinder:
             if key in self._known:
                 self.cache_hits += 1
                 return self._known[key]
-        if self._trust_ledger and self._ledger is not None:
+        if self._ledger_trusted() and self._ledger is not None:
             entry = self._ledger.get(identity_scope(match), key[2])
             if entry is not None:
                 remembered = int(entry.entity_id)
@@ -143,11 +153,12 @@ class EntityFinder:
     @contextmanager
     def without_ledger(self) -> Iterator[None]:
         """Lookups ask Pipedrive, not the ledger (after the ledger proved wrong for a record)."""
-        trusted, self._trust_ledger = self._trust_ledger, False
+        distrust = getattr(self._record, "distrust", False)
+        self._record.distrust = True
         try:
             yield
         finally:
-            self._trust_ledger = trusted
+            self._record.distrust = distrust
 
     def _from_index(self, match: MatchField, value: str) -> list[int] | None:
         """The ids the prefetched list has for value, or None when it is not (yet) worth relying on."""

@@ -32,10 +32,13 @@ class ClientStats:
         self.daily_tokens_left: int | None = None
         self.by_operation: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
+        self._thread = threading.local()
 
     def sent(self, method: str, path: str, *, charged: bool, headers: Mapping[str, str] | None) -> None:
         cost = token_cost(method, path) if charged else 0
         left = (headers or {}).get("x-daily-ratelimit-token-remaining", "")
+        self._thread.calls = getattr(self._thread, "calls", 0) + 1
+        self._thread.tokens = getattr(self._thread, "tokens", 0) + cost
         with self._lock:
             self.calls += 1
             self.tokens += cost
@@ -45,10 +48,9 @@ class ClientStats:
             if left.strip().isdigit():
                 self.daily_tokens_left = int(left)
 
-    def totals(self) -> tuple[int, int]:
-        """(calls, tokens) so far: cheap enough to take around every record."""
-        with self._lock:
-            return self.calls, self.tokens
+    def thread_totals(self) -> tuple[int, int]:
+        """(calls, tokens) this thread sent so far: what one record cost, with others in flight."""
+        return getattr(self._thread, "calls", 0), getattr(self._thread, "tokens", 0)
 
     def retried(self) -> None:
         with self._lock:

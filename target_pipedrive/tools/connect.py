@@ -16,6 +16,7 @@ from ..pipedrive.client import PipedriveClient
 from ..pipedrive.fields import FieldCatalog
 from ..pipedrive.lookup import EntityFinder
 from ..runtime import Runtime
+from ..settings import setting
 
 
 def sped_up_clock(speed: float) -> dict[str, Any]:
@@ -33,10 +34,10 @@ def connect(config: Mapping[str, Any], logger: logging.Logger) -> Runtime:
     client = PipedriveClient(
         base_url,
         config["api_token"],
-        timeout=float(config.get("request_timeout") or 30),
-        max_retries=int(config.get("max_retries") or 5),
+        timeout=float(setting(config, "request_timeout", 30)),
+        max_retries=int(setting(config, "max_retries", 5)),
         logger=logger.getChild("http"),
-        **sped_up_clock(float(config.get("clock_speed") or 1)),
+        **sped_up_clock(float(setting(config, "clock_speed", 1))),
     )
     return Runtime(
         client=client,

@@ -45,8 +45,11 @@ def test_resync_of_unchanged_rows_needs_no_call_and_a_change_one_patch(tmp_path,
     changed = [*PEOPLE[:5], identify("u5", "p5@example.com", "Person Five")]
     third = run_target(tmp_path, config, messages(*changed))
     assert third.returncode == 0, third.stderr
-    assert [c for c in calls_since(sandbox, seq) if "Fields" not in c[1]] == [("PATCH", "/api/v2/persons/6")]
-    assert next(p for p in sandbox.entities("persons") if p["id"] == 6)["name"] == "Person Five"
+    five = next(p for p in sandbox.entities("persons") if p["emails"][0]["value"] == "p5@example.com")
+    assert [c for c in calls_since(sandbox, seq) if "Fields" not in c[1]] == [
+        ("PATCH", f"/api/v2/persons/{five['id']}")
+    ]
+    assert five["name"] == "Person Five"
 
 
 def test_without_the_ledger_the_listed_values_still_spare_the_writes(tmp_path, sandbox, base_config):
@@ -103,4 +106,4 @@ def test_segment_strategy_searches_every_lookup_and_always_writes(tmp_path, sand
     assert run.returncode == 0, run.stderr
     calls = [c for c in calls_since(sandbox, seq) if "Fields" not in c[1]]
     search = ("GET", "/api/v2/persons/search")
-    assert calls == [call for i in (1, 2, 3) for call in (search, ("PATCH", f"/api/v2/persons/{i}"))]
+    assert sorted(calls) == sorted([search] * 3 + [("PATCH", f"/api/v2/persons/{i}") for i in (1, 2, 3)])
