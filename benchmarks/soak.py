@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -40,6 +41,8 @@ from .soak_tap import Orchestration, TapInput, run_until_done
 # Each kind's share of the faulted requests. Timeouts are few: each costs a real second of waiting.
 FAULT_MIX = {"500": 0.25, "503": 0.15, "429": 0.2, "drop_before": 0.15, "drop_after": 0.17, "timeout": 0.08}
 REQUEST_TIMEOUT = 1  # real seconds (the setting is an integer)
+# Pipedrive's OpenAPI files, kept beside the repository (as for the tests): requests are validated.
+DEFAULT_OPENAPI_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "pipedrive-openapi"
 
 
 def fault_plan(rate: float, speed: float, html_403: float = 0.0) -> list[dict[str, Any]]:
@@ -64,7 +67,12 @@ def fault_plan(rate: float, speed: float, html_403: float = 0.0) -> list[dict[st
 
 def sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
     # A budget no run reaches: the soak is about faults, not about the daily token budget.
-    return {"speed": args.speed, "search_delay": args.search_delay, "daily_budget": 10**9}
+    return {
+        "speed": args.speed,
+        "search_delay": args.search_delay,
+        "daily_budget": 10**9,
+        "openapi_dir": args.openapi_dir,
+    }
 
 
 def target_config(server: SandboxServer, workdir: Path, speed: float) -> dict[str, Any]:
@@ -202,6 +210,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--state-every", type=int, default=100)
     parser.add_argument("--max-attempts", type=int, default=200)
     parser.add_argument("--workdir")
+    parser.add_argument(
+        "--openapi-dir",
+        default=os.environ.get("PIPEDRIVE_OPENAPI_DIR") or str(DEFAULT_OPENAPI_DIR),
+        help="Pipedrive's OpenAPI files, to validate every request (default: ../shared/pipedrive-openapi)",
+    )
     return parser.parse_args(argv)
 
 

@@ -209,13 +209,17 @@ class GuardedInput(_MixinBase):
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         # The CLI: a failure already logged (one clear line) must not come back as a traceback from
-        # the SDK's excepthook.
+        # the SDK's excepthook. One that surfaces only at the end of the input (records still in
+        # flight when it ended) is logged here, as clearly.
         try:
             super().invoke(*args, **kwargs)
         except Exception as exc:
-            if was_reported(exc):
-                raise SystemExit(1) from None
-            raise
+            if not was_reported(exc) and isinstance(exc, _CLEAR_ERRORS):
+                cls.logger.error("After the last input line: %s", exc)
+                cls.logger.error("The run stopped. Every state emitted before it is safe to resume from.")
+            elif not was_reported(exc):
+                raise
+            raise SystemExit(1) from None
 
     def _process_schema_message(self, message_dict: dict) -> None:
         stream = self._stream_of(message_dict, "SCHEMA")

@@ -65,3 +65,17 @@ def test_fatal_error_passes_no_state_past_the_failing_record_and_a_rerun_complet
     rerun, _ = run_target_once(settings, tap.text_after(last), tmp_path, "rerun", timeout=120)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert differences(fault_free, sandbox.state()) == []
+
+
+def test_a_failure_on_the_last_records_of_the_input_stops_as_cleanly(
+    sandbox: Any, settings: dict[str, Any], tap: TapInput, tmp_path
+):
+    # No STATE after the failing record: the failure may surface only once the input has ended.
+    sandbox.configure(faults=[FATAL_FAULTS["html_403_on_the_3rd_create"][0]])
+    text = "".join(tap.text_after(0).splitlines(keepends=True)[:6])  # SCHEMA, R1, S1, R2, S2, R3
+    failed, _ = run_target_once(settings, text, tmp_path, "failing", timeout=120)
+    assert failed.returncode == 1, failed.stderr[-3000:]
+    assert_no_traceback(failed.stderr)
+    assert "| ERROR" in failed.stderr
+    assert emitted_offsets(failed.stdout) == [1, 2]
+    assert made_for(first_faulted(sandbox.log(), (403,)), tap.events[2])
