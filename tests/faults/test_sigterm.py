@@ -5,9 +5,10 @@ it passed on is safe, and a rerun from it ends with exactly the entities of a fa
 from __future__ import annotations
 
 import json
-import selectors
+import queue
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -20,40 +21,58 @@ from .requests_log import made_for
 from .singer_output import assert_no_traceback, emitted_offsets
 
 
-def start_target(settings: dict[str, Any], workdir: Path) -> subprocess.Popen[str]:
-    """The target reading a pipe, as behind a tap that sends slowly."""
-    config_path = workdir / "piped.config.json"
-    config_path.write_text(json.dumps(settings))
-    return subprocess.Popen(
-        [*TARGET_CLI, "--config", str(config_path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+class PipedTarget:
+    """The target reading a pipe, as behind a tap that sends slowly; its stdout read as it comes."""
 
-
-def read_states(target: subprocess.Popen[str], count: int, *, timeout: float = 30) -> list[int]:
-    """Block until the target has emitted `count` states; their offsets."""
-    assert target.stdout is not None
-    offsets: list[int] = []
-    deadline = time.monotonic() + timeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(target.stdout, selectors.EVENT_READ)
-        while len(offsets) < count:
-            assert selector.select(max(0.0, deadline - time.monotonic())), (
-                f"only {offsets} within {timeout} s"
+    def __init__(self, settings: dict[str, Any], workdir: Path) -> None:
+        config_path = workdir / "piped.config.json"
+        config_path.write_text(json.dumps(settings))
+        self.log_path = workdir / "piped.log"
+        with self.log_path.open("w") as log:  # a file: a full stderr pipe would block the target
+            self.process = subprocess.Popen(
+                [*TARGET_CLI, "--config", str(config_path)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
             )
-            line = target.stdout.readline()
-            assert line, "the target ended early"
+        # A thread drains stdout: a selector on the pipe would miss lines already in the reader's buffer.
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read_stdout, daemon=True).start()
+
+    def _read_stdout(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def send(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text)
+        self.process.stdin.flush()
+
+    def states(self, count: int, *, timeout: float = 30) -> list[int]:
+        """Block until the target has emitted `count` more states; their offsets."""
+        offsets: list[int] = []
+        deadline = time.monotonic() + timeout
+        while len(offsets) < count:
+            try:
+                line = self._lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"only {offsets} within {timeout} s") from None
+            assert line is not None, "the target ended early"
             offsets += emitted_offsets(line)
-    return offsets
+        return offsets
 
-
-def terminate(target: subprocess.Popen[str]) -> tuple[str, str]:
-    target.send_signal(signal.SIGTERM)
-    out, err = target.communicate(timeout=30)
-    return out, err
+    def terminate(self) -> tuple[list[int], str]:
+        """SIGTERM; the states emitted since the last `states` call, and the log."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        err = self.log_path.read_text()
+        offsets: list[int] = []
+        while (line := self._lines.get(timeout=10)) is not None:
+            offsets += emitted_offsets(line)
+        return offsets, err
 
 
 def rerun_matches_fault_free(
@@ -65,14 +84,12 @@ def rerun_matches_fault_free(
 
 
 def test_sigterm_while_waiting_for_input(sandbox, settings, tap: TapInput, tmp_path, fault_free):
-    target = start_target(settings, tmp_path)
-    assert target.stdin is not None
+    target = PipedTarget(settings, tmp_path)
     sent = tap.messages_after(0)[: 1 + 2 * 5]  # SCHEMA and five records, each followed by its state
-    target.stdin.write("".join(json.dumps(m) + "\n" for m in sent))
-    target.stdin.flush()
-    assert read_states(target, 5) == [1, 2, 3, 4, 5]
-    out, err = terminate(target)
-    assert emitted_offsets(out) == []  # nothing past the last state, and that one not twice
+    target.send("".join(json.dumps(m) + "\n" for m in sent))
+    assert target.states(5) == [1, 2, 3, 4, 5]
+    later, err = target.terminate()
+    assert later == []  # nothing past the last state, and that one not twice
     assert "Received termination signal" in err
     assert_no_traceback(err)
     rerun_matches_fault_free(settings, tap, tmp_path, 5, sandbox, fault_free)
@@ -81,17 +98,14 @@ def test_sigterm_while_waiting_for_input(sandbox, settings, tap: TapInput, tmp_p
 def test_sigterm_while_a_create_is_in_flight(sandbox, settings, tap: TapInput, tmp_path, fault_free):
     # The 4th create takes 2 s to answer (and then commits): SIGTERM arrives while it is in flight.
     sandbox.configure(faults=[{"path": "/api/*", "method": "POST", "skip": 3, "latency": 2 * SPEED}])
-    target = start_target(settings | {"request_timeout": 10}, tmp_path)
-    assert target.stdin is not None
-    target.stdin.write(tap.text_after(0))  # all of it: the in-flight record's STATE waits in the pipe
-    target.stdin.flush()
+    target = PipedTarget(settings | {"request_timeout": 10}, tmp_path)
+    target.send(tap.text_after(0))  # all of it: the in-flight record's STATE waits in the pipe
     deadline = time.monotonic() + 30
     while sandbox.sandbox.faults.pending() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not sandbox.sandbox.faults.pending(), "the slow create never started"
     time.sleep(0.3)
-    out, err = terminate(target)
-    offsets = [*emitted_offsets(out)]
+    offsets, err = target.terminate()
     assert offsets, err[-3000:]
     last = offsets[-1]
     assert last < len(tap.events)
