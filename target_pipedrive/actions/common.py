@@ -92,6 +92,11 @@ def custom_field_values(rt: Runtime, entity: Entity, payload: dict[str, Any]) ->
     return result
 
 
+def snapshot(body: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a body that write_back's changes (to its lists and custom_fields) leave as it is."""
+    return {key: value.copy() if isinstance(value, (dict, list)) else value for key, value in body.items()}
+
+
 def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: list[str]) -> None:
     """Put the match value into a create's body, so the next run finds the entity by it."""
     if match.kind == "email":

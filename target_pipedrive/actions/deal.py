@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .. import values
@@ -164,7 +163,7 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
             field="person_match_value",
         )
     remember = None
-    update_body = copy.deepcopy(body)
+    update_body = common.snapshot(body)
     if match is not None and value is not None:
         common.write_back(body, match, value, warnings)
         remember = (match, value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .. import values
@@ -73,7 +72,7 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     how = "match on email or an 'External ID' field"
     if existing := common.update_found(PERSON, match, value, found, body, warnings, how):
         return existing
-    update_body = copy.deepcopy(body)
+    update_body = common.snapshot(body)
     common.write_back(body, match, value, warnings)
     if not body.get("name"):
         emails = body.get("emails") or []

@@ -77,6 +77,8 @@ class FieldCatalog:
         self._client = client
         self._fields: dict[str, list[FieldDef]] = {}
         self._activity_types: dict[str, str] | None = None
+        # Every record names the same few fields: resolved once per run.
+        self._resolved: dict[tuple[str, str], FieldDef] = {}
         self._lock = threading.Lock()
 
     def fields(self, entity: Entity) -> list[FieldDef]:
@@ -90,6 +92,14 @@ class FieldCatalog:
 
     def resolve(self, entity: Entity, wanted: str) -> FieldDef:
         """A field by its key (exact) or by its name as a person sees it (case-insensitive)."""
+        cache_key = (entity.name, wanted)
+        if (known := self._resolved.get(cache_key)) is not None:
+            return known
+        found = self._resolve(entity, wanted)
+        self._resolved[cache_key] = found
+        return found
+
+    def _resolve(self, entity: Entity, wanted: str) -> FieldDef:
         fields = self.fields(entity)
         for candidate in fields:
             if candidate.key == wanted:
