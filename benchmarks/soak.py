@@ -128,7 +128,7 @@ def report(
                     "exit": a.returncode,
                     "records_in": (a.summary or {}).get("records_in"),
                     "finished": a.records_finished,
-                    "stopped_by": _stopped_by(a.log_tail) if a.returncode else None,
+                    "stopped_by": a.stopped_by if a.returncode else None,
                 }
                 for a in orchestration.attempts
             ],
@@ -150,11 +150,6 @@ def report(
         "duplicates_by_match_key": duplicates,
         "ok": not uncovered and not diffs and not any(duplicates.values()),
     }
-
-
-def _stopped_by(log_tail: str) -> str | None:
-    errors = [line.split("| ", 3)[-1] for line in log_tail.splitlines() if "| ERROR" in line]
-    return errors[0][:300] if errors else None
 
 
 def print_figures(result: dict[str, Any]) -> None:

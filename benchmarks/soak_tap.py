@@ -63,6 +63,7 @@ class Attempt:
     states: list[dict[str, Any]]
     summary: dict[str, Any] | None
     log_tail: str
+    stopped_by: str | None = None  # the error the run stopped with
 
     @property
     def end_offset(self) -> int:
@@ -137,9 +138,16 @@ def run_until_done(
             config, tap.text_after(offset), workdir, f"attempt{number}", timeout=timeout
         )
         states = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-        attempt = Attempt(offset, done.returncode, states, summary, done.stderr[-3000:])
+        attempt = Attempt(
+            offset, done.returncode, states, summary, done.stderr[-3000:], _first_error(done.stderr)
+        )
         orchestration.attempts.append(attempt)
         offset = attempt.end_offset
         if done.returncode == 0:
             return orchestration
     raise RuntimeError(f"still failing after {max_attempts} attempts:\n{orchestration.attempts[-1].log_tail}")
+
+
+def _first_error(log: str) -> str | None:
+    errors = [line.split("| ", 3)[-1] for line in log.splitlines() if "| ERROR" in line]
+    return errors[0][:300] if errors else None
