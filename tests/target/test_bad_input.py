@@ -199,7 +199,12 @@ def test_values_the_mapping_cannot_use_are_rejected_per_record(tmp_path, sandbox
     run = run_target(tmp_path, config | {"mappings": [mapping]}, messages)
     assert run.returncode == 0, run.stderr
     assert [p["name"] for p in sandbox.entities("persons")] == ["Fine"]
-    assert [r["record"]["traits"]["name"] for r in run.rejects] == ["No Email", "Wrong Type", "Object Email"]
+    # Records may be written in parallel: rejects come in any order.
+    assert sorted(r["record"]["traits"]["name"] for r in run.rejects) == [
+        "No Email",
+        "Object Email",
+        "Wrong Type",
+    ]
     assert all(r["reason"] and r["mapping"] == "people" for r in run.rejects)
     summary = run.summary()
     assert (summary["records_in"], summary["written"], summary["rejected"]) == (4, 1, 3)
