@@ -22,6 +22,7 @@ SEARCH_BURST = 10
 MARGIN = 0.8
 NEARLY_SPENT = 2  # x-ratelimit-remaining below this pauses everyone until x-ratelimit-reset
 MAX_HINT_PAUSE = 5.0  # a window is 2 s; a larger reset hint is not about the burst window
+BURST = 4  # requests that may leave together; the rest of a window's worth is spread evenly
 
 
 def with_margin(limit: int) -> int:
@@ -38,7 +39,8 @@ class SlidingWindow:
 
     def delay(self, now: float) -> float:
         """Seconds until one more request fits (0 when it fits now)."""
-        while self._sent and now - self._sent[0] >= self.seconds:
+        # (A hair of tolerance: a sleep of exactly the delay must free the slot despite rounding.)
+        while self._sent and now - self._sent[0] >= self.seconds - 1e-9:
             self._sent.popleft()
         if len(self._sent) < self.limit:
             return 0.0
@@ -47,6 +49,28 @@ class SlidingWindow:
 
     def take(self, now: float) -> None:
         self._sent.append(now)
+
+
+class SmoothedWindow(SlidingWindow):
+    """A sliding window that also spreads its requests: at most BURST of them in any 1/(limit/BURST)
+    of the window. Sent in one burst, a window's worth of requests can reach the gateway bunched with
+    the next window's (threads in flight, network jitter), and the gateway counts arrivals, not sends."""
+
+    def __init__(self, limit: int, *, seconds: float = WINDOW_SECONDS) -> None:
+        super().__init__(limit, seconds=seconds)
+        self._short = SlidingWindow(min(BURST, limit), seconds=seconds * min(BURST, limit) / limit)
+
+    def set_limit(self, limit: int) -> None:
+        self.limit = limit
+        self._short.limit = min(BURST, limit)
+        self._short.seconds = self.seconds * self._short.limit / limit
+
+    def delay(self, now: float) -> float:
+        return max(super().delay(now), self._short.delay(now))
+
+    def take(self, now: float) -> None:
+        super().take(now)
+        self._short.take(now)
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -70,8 +94,8 @@ class Pacer:
         logger: logging.Logger | None = None,
     ) -> None:
         self._learn = burst_limit is None
-        self.overall = SlidingWindow(with_margin(burst_limit or DEFAULT_BURST), seconds=window)
-        self.search = SlidingWindow(with_margin(search_limit), seconds=window)
+        self.overall = SmoothedWindow(with_margin(burst_limit or DEFAULT_BURST), seconds=window)
+        self.search = SmoothedWindow(with_margin(search_limit), seconds=window)
         self._clock, self._sleep = clock, sleep
         self._paused_until = float("-inf")
         self._lock = threading.Lock()
@@ -106,7 +130,8 @@ class Pacer:
         limit = _int_header(headers, "x-ratelimit-limit")
         if self._learn and limit and limit > 0:
             with self._lock:
-                self.overall.limit = with_margin(limit)
+                if self.overall.limit != with_margin(limit):
+                    self.overall.set_limit(with_margin(limit))
         remaining = _int_header(headers, "x-ratelimit-remaining")
         if remaining is not None and remaining < NEARLY_SPENT:
             reset = _int_header(headers, "x-ratelimit-reset")

@@ -30,43 +30,61 @@ def test_a_lowered_limit_waits_for_the_surplus():
     assert abs(window.delay(0.3) - 1.9) < 1e-9  # the third-newest (0.2) must leave the window
 
 
+def sent_at(fake: FakeTime, p: Pacer, count: int, *, search: bool = False) -> list[float]:
+    """When each of `count` requests may go, in seconds from the start."""
+    start, times = fake.now, []
+    for _ in range(count):
+        p.wait_turn(search=search)
+        times.append(round(fake.now - start, 6))
+    return times
+
+
+def at_most_per(times: list[float], count: int, seconds: float) -> bool:
+    return all(times[i + count] - times[i] >= seconds - 1e-6 for i in range(len(times) - count))
+
+
 def test_overall_limit_has_a_margin_and_starts_at_lite():
     fake = FakeTime()
-    p = pacer(fake)
-    for _ in range(16):  # 80% of Lite's 20
-        p.wait_turn()
-    assert fake.sleeps == []
-    p.wait_turn()
-    assert fake.sleeps == [2.0]
+    times = sent_at(fake, pacer(fake), 17)
+    # 80% of Lite's 20 per 2 s: 16 go within the first window, the 17th waits for the first to age out.
+    assert times[15] < 2.0 <= times[16]
+    assert at_most_per(times, 16, 2.0)
+
+
+def test_requests_are_spread_not_sent_in_one_burst():
+    fake = FakeTime()
+    times = sent_at(fake, pacer(fake), 16)
+    assert times[:4] == [0.0] * 4  # a small burst goes at once
+    assert at_most_per(times, 4, 0.5)  # then 4 per quarter of the window (16 per 2 s)
 
 
 def test_search_has_its_own_window():
     fake = FakeTime()
     p = pacer(fake)
-    for _ in range(8):  # 80% of 10
-        p.wait_turn(search=True)
-    p.wait_turn()  # not a search: goes at once
-    assert fake.sleeps == []
+    start = fake.now
+    times = sent_at(fake, p, 8, search=True)  # 80% of 10 per 2 s, 4 per second
+    assert times[-1] < 2.0
+    assert at_most_per(times, 4, 1.0)
+    p.wait_turn()  # not a search: held only by the overall window, not until the searches' frees up
+    assert fake.now - start <= times[-1] + 0.5
     p.wait_turn(search=True)
-    assert fake.sleeps == [2.0]
+    assert fake.now - start >= 2.0
 
 
 def test_the_limit_is_learned_from_the_headers():
     fake = FakeTime()
     p = pacer(fake)
     p.observe({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "99"})
-    for _ in range(80):
-        p.wait_turn()
-    assert fake.sleeps == []
+    times = sent_at(fake, p, 81)
+    assert times[79] < 2.0 <= times[80]
 
 
 def test_a_configured_limit_is_not_overridden():
     fake = FakeTime()
     p = pacer(fake, burst_limit=10)
     p.observe({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "99"})
-    for _ in range(9):
-        p.wait_turn()
-    assert fake.sleeps == [2.0]
+    times = sent_at(fake, p, 9)
+    assert times[8] >= 2.0
 
 
 def test_a_nearly_spent_window_pauses_until_the_reset():
