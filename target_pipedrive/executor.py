@@ -16,6 +16,7 @@ from .actions.common import given
 from .actions.plan import Reject, Skip, Write
 from .dispatch import Dispatcher
 from .ledger import digest
+from .pipedrive.entities import BY_COLLECTION
 from .pipedrive.errors import PipedriveRequestError, WriteOutcomeUnknown
 from .pipedrive.lookup import identity_scope, normalize
 from .recovery import find_created
@@ -82,6 +83,9 @@ class RecordExecutor:
         self.dispatcher = Dispatcher(max_in_flight) if max_in_flight > 1 else None
         self._job: list[tuple[str, str, dict[str, Any]]] = []
         self._local = threading.local()
+        # What this run created, per collection: a lost create's check must not claim one of them.
+        self._created: set[tuple[str, str]] = set()
+        self._created_lock = threading.Lock()
         self.after_record = after_record
 
     def handle(self, mapping: str, action: str, envelope: dict[str, Any]) -> None:
@@ -256,7 +260,10 @@ class RecordExecutor:
             started = datetime.now(timezone.utc)
             try:
                 response = client.request("POST", write.path, body=write.body)
-                return (response.data or {}).get("id")
+                created = (response.data or {}).get("id")
+                with self._created_lock:
+                    self._created.add((write.path, str(created)))
+                return created
             except WriteOutcomeUnknown as exc:
                 if attempt == client.max_retries:
                     raise
@@ -267,12 +274,22 @@ class RecordExecutor:
                     time.sleep(min(client.timeout, MAX_RECHECK_DELAY))
                 else:
                     client.wait(RECHECK_DELAY)
-                found = find_created(client, write, started)
+                found = find_created(client, write, started, lambda entity_id: self._taken(write, entity_id))
                 if found is not None:
+                    with self._created_lock:
+                        self._created.add((write.path, str(found)))
                     self.recovered_creates += 1
                     self.logger.info("POST %s had been created (id %s): not sent again", write.path, found)
                     return found
         raise AssertionError("unreachable")
+
+    def _taken(self, write: Write, entity_id: Any) -> bool:
+        """An entity this run created for another record, or that the ledger ties to one."""
+        with self._created_lock:
+            if (write.path, str(entity_id)) in self._created:
+                return True
+        ledger, entity = self.runtime.ledger, BY_COLLECTION.get(write.path)
+        return ledger is not None and entity is not None and ledger.knows(entity.name, entity_id)
 
     def _remember_written(self, mapping: str, write: Write, entity_id: Any) -> None:
         if write.remember is None:

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS entries (
     entity_id TEXT NOT NULL,
     digest TEXT,
     PRIMARY KEY (account, scope, key)
-)
+);
+CREATE INDEX IF NOT EXISTS entries_by_entity ON entries (account, entity, entity_id)
 """
 
 
@@ -60,7 +61,7 @@ class Ledger:
         self._db.execute("PRAGMA journal_mode=WAL")
         # WAL with NORMAL sync survives a killed process; only a power cut may lose the newest rows.
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self.hits = 0
 
@@ -74,6 +75,15 @@ class Ledger:
             return None
         self.hits += 1
         return Entry(row[0], row[1])
+
+    def knows(self, entity: str, entity_id: int | str) -> bool:
+        """Whether any row points at this entity: it belongs to some match key or event already."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM entries WHERE account = ? AND entity = ? AND entity_id = ? LIMIT 1",
+                (self.account, entity, str(entity_id)),
+            ).fetchone()
+        return row is not None
 
     def put(
         self, scope: str, key: str, entity: str, entity_id: int | str, body_digest: str | None = None

@@ -12,7 +12,7 @@ so "not there" means the create did not happen and may be sent again:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -37,18 +37,31 @@ def since(moment: datetime) -> str:
     return (moment - CLOCK_SKEW).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def find_created(client: PipedriveClient, write: Write, started: datetime) -> Any | None:
-    """The id of the entity `write` (a POST) created, or None when Pipedrive has no such entity."""
+def find_created(
+    client: PipedriveClient, write: Write, started: datetime, taken: Callable[[Any], bool]
+) -> Any | None:
+    """The id of the entity `write` (a POST) created, or None when Pipedrive has no such entity.
+
+    `taken` says whether an id already belongs to another event or match key (created earlier in the
+    run, or known to the ledger): an equal activity or note of an earlier event is not this one's."""
     body = write.body or {}
     items: Iterable[dict[str, Any]]
     if write.path in _V1_LINKS:
         items = _v1_linked(client, write.path, body)
     else:
         items = client.paginate_v2(write.path, {"updated_since": since(started), "limit": 500})
+    after = _comparable_time(since(started))
     for item in items:
+        if _comparable_time(item.get("add_time")) < after or taken(item["id"]):
+            continue
         if _is_the_one(write, body, item):
             return item["id"]
     return None
+
+
+def _comparable_time(value: Any) -> str:
+    """'2026-11-23T10:00:00Z', '2026-11-23 10:00:00' and '…T10:00:00.000Z' as comparable text."""
+    return str(value or "").replace("T", " ").rstrip("Z")[:19]
 
 
 def _v1_linked(client: PipedriveClient, path: str, body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -32,3 +32,4 @@ LEAD = Entity("lead", "/api/v1/leads", "/api/v2/dealFields", "/api/v2/leads/sear
 NOTE = Entity("note", "/api/v1/notes", None, None, "note")
 
 MATCHABLE = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL)}
+BY_COLLECTION = {entity.collection: entity for entity in (PERSON, ORGANIZATION, DEAL, ACTIVITY, LEAD, NOTE)}

@@ -118,3 +118,17 @@ def test_reject_cap_as_a_fraction_waits_for_enough_records(tmp_path, sandbox, ba
     run = reject_run(tmp_path, base_config, 0.5, 120)
     assert run.returncode != 0
     assert "99 of 100 records rejected, more than max_rejects = 50%" in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["notes", "activities"])
+def test_an_equal_entity_of_an_earlier_event_is_not_taken_for_the_lost_one(
+    tmp_path, sandbox, base_config, kind
+):
+    path, record = CASES[kind]
+    # The same note (or call) twice, as two events; the second create is lost before it was read.
+    sandbox.configure(faults=[{"path": path, "method": "POST", "skip": 1, "drop": "before"}])
+    events = [record | {"messageId": "first"}, record | {"messageId": "second"}]
+    run = run_target(tmp_path, base_config | {"mappings": MAPPINGS}, messages(*SEED, *events))
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.entities(kind)) == 2
+    assert "had been created" not in run.stderr
