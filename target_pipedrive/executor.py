@@ -87,6 +87,8 @@ class RecordExecutor:
         self._created: set[tuple[str, str]] = set()
         self._created_lock = threading.Lock()
         self.after_record = after_record
+        # The input line of the record being routed (set by the target; 0 when nobody reads lines).
+        self.input_line: Callable[[], int] = lambda: 0
 
     def handle(self, mapping: str, action: str, envelope: dict[str, Any]) -> None:
         """A mapping's envelope for the record being routed: run now, or with the record's other
@@ -104,12 +106,17 @@ class RecordExecutor:
             self._finished(ticket)
             return
 
+        line = self.input_line()
+
         def work() -> None:
             try:
                 for mapping, action, envelope in job:
                     self._handle_now(mapping, action, envelope, ticket)
-            finally:
-                self._finished(ticket)
+            except BaseException as exc:
+                # It surfaces once the reader has moved on: the error names the record's own line.
+                exc.input_line = line  # type: ignore[attr-defined]
+                raise
+            self._finished(ticket)
 
         self.dispatcher.submit(job_keys(job), work)
 

@@ -23,7 +23,8 @@ class RejectFile:
         with self._lock:
             if self._handle is None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._handle = self.path.open("a", encoding="utf-8")
+                # A lone surrogate from a tap must not make the reject itself fail.
+                self._handle = self.path.open("a", encoding="utf-8", errors="backslashreplace")
             self._handle.write(line + "\n")
             self._handle.flush()
 

@@ -86,6 +86,8 @@ class RunSummary:
             "unchanged": self.records["unchanged"],
             "filtered": self.records["filtered"],
             "rejected": self.records["rejected"],
+            # Records a failed run stopped before finishing (after its last state: the rerun has them).
+            "unfinished": self.records_in - sum(self.records.values()),
             "mappings": {name: tally.as_dict() for name, tally in self.mappings.items()},
             "api": api or {},
         }

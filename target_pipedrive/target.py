@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from types import FrameType
 from typing import Any, ClassVar
 
 from singer_sdk import Target
@@ -89,6 +90,7 @@ class TargetPipedrive(GuardedInput, Target):
             after_record=self.executor.record_routed,
         )
         self.executor.after_record = self.progress.tick
+        self.executor.input_line = lambda: int(getattr(self.message_reader, "line_number", 0))
 
     def _choose_strategy(self, config: dict[str, Any]) -> None:
         """`best`: ledger, prefetch, identity map, skip-unchanged. `segment`: none of them (benchmarks)."""
@@ -126,6 +128,14 @@ class TargetPipedrive(GuardedInput, Target):
             return
         self._emitted_state = copy.deepcopy(state)
         super()._write_state_message(state)
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        # The SDK drains, passes the last state on and exits; the summary and the report come first, so
+        # that a run stopped by its scheduler still says what it did (records in flight finish on exit).
+        try:
+            self._log_summary()
+        finally:
+            super()._handle_termination(signum, frame)
 
     def process_endofpipe(self) -> None:
         try:

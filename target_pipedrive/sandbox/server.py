@@ -45,13 +45,17 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self.send_response(outcome.status)
-        self.send_header("Content-Type", outcome.content_type)
-        self.send_header("Content-Length", str(len(outcome.body)))
-        for key, value in outcome.headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(outcome.body)
+        try:
+            self.send_response(outcome.status)
+            self.send_header("Content-Type", outcome.content_type)
+            self.send_header("Content-Length", str(len(outcome.body)))
+            for key, value in outcome.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(outcome.body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up waiting (its timeout): as on a real server, the answer goes nowhere.
+            self.close_connection = True
 
     def _control(self, method: str, path: str, query: dict[str, str], raw: bytes) -> Outcome:
         sandbox = self.server.sandbox
