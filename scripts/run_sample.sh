@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 port=8765
 mkdir -p output
+# Every start of the sandbox is a new, empty account: the ledger of an earlier demo would not fit it.
+rm -f output/ledger.sqlite output/ledger.sqlite-wal output/ledger.sqlite-shm output/rejects.jsonl
 # Validate every request against Pipedrive's OpenAPI files when they are beside the repository.
 if [ -z "${PIPEDRIVE_OPENAPI_DIR:-}" ] && [ -d ../shared/pipedrive-openapi ]; then
   export PIPEDRIVE_OPENAPI_DIR=../shared/pipedrive-openapi

@@ -14,7 +14,7 @@ WOULD_SEND = "would send: "
 
 def _sample_config(sandbox: Any) -> dict[str, Any]:
     config = json.loads((ROOT / "sample_config.json").read_text())
-    del config["reject_file"]  # into tmp_path, not the demo's output/
+    del config["reject_file"], config["ledger_path"]  # into tmp_path, not the demo's output/
     return config | {"api_url": sandbox.url, "api_token": sandbox.token}
 
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_sample_twice_gives_the_same_entities_and_no_duplicates(tmp_path, sandbox):
     config = json.loads((ROOT / "sample_config.json").read_text())
     config |= {"api_url": sandbox.url, "api_token": sandbox.token}
-    del config["reject_file"]  # into tmp_path, not the demo's output/
+    del config["reject_file"], config["ledger_path"]  # into tmp_path, not the demo's output/
     lines = (ROOT / "samples" / "segment_events.jsonl").read_text()
     first = run_target(tmp_path, config, lines)
     assert first.returncode == 0, first.stderr
