@@ -31,6 +31,8 @@ MARKED = {
     "upsert_note": ("note", "note_id"),
     "upsert_lead": ("lead", "lead_id"),
 }
+# Ledger rows of creates under way (intents), keyed by their event's marker or their match value.
+INTENT_SCOPE = "intent"
 # Seconds to give a create whose answer was lost to land before asking whether it did.
 RECHECK_DELAY = 1.0
 MAX_RECHECK_DELAY = 30.0
@@ -250,7 +252,7 @@ class RecordExecutor:
             self._pretend(mapping, write)
             return
         if write.method == "POST":
-            entity_id = self._create(write)
+            entity_id = self._create_once(write, self._intent_key(write, marker))
         else:
             self.runtime.client.request(write.method, write.path, body=write.body)
             entity_id = write.entity_id
@@ -259,6 +261,43 @@ class RecordExecutor:
             if marker is not None and self.runtime.ledger is not None:
                 self.runtime.ledger.put(marker.scope, marker.key, marker.entity, entity_id, marker.digest)
         self._outcome(mapping, write.outcome)
+
+    def _create_once(self, write: Write, intent: str | None) -> Any:
+        """A create, with its intent in the ledger while it is under way: a run that stops before
+        knowing the outcome (killed, or stopped by a fatal error while checking) leaves the intent,
+        and the rerun of that record looks for the entity before it creates it."""
+        ledger = self.runtime.ledger
+        if intent is None or ledger is None or ledger.read_only:
+            return self._create(write)
+        earlier = ledger.get(INTENT_SCOPE, intent)
+        if earlier is not None:
+            since = datetime.fromisoformat(earlier.entity_id)
+            found = find_created(
+                self.runtime.client, write, since, lambda entity_id: self._taken(write, entity_id)
+            )
+            if found is not None:
+                self.recovered_creates += 1
+                self.logger.info(
+                    "POST %s was created by an earlier run (id %s): not sent again", write.path, found
+                )
+                ledger.forget(INTENT_SCOPE, intent)
+                return found
+        ledger.put(
+            INTENT_SCOPE, intent, BY_COLLECTION[write.path].name, datetime.now(timezone.utc).isoformat()
+        )
+        created = self._create(write)
+        ledger.forget(INTENT_SCOPE, intent)
+        return created
+
+    @staticmethod
+    def _intent_key(write: Write, marker: Marker | None) -> str | None:
+        """What identifies a create across runs: its event's marker, or the match value it writes."""
+        if marker is not None:
+            return f"{marker.scope}:{marker.key}"
+        if write.remember is not None:
+            match, value = write.remember
+            return f"{identity_scope(match)}:{normalize(match, value)}"
+        return None
 
     def _create(self, write: Write) -> Any:
         """POST, and when its outcome is lost, find out whether it happened before sending it again."""

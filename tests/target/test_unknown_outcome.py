@@ -132,3 +132,27 @@ def test_an_equal_entity_of_an_earlier_event_is_not_taken_for_the_lost_one(
     assert run.returncode == 0, run.stderr
     assert len(sandbox.entities(kind)) == 2
     assert "had been created" not in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["notes", "persons"])
+def test_a_run_stopped_while_checking_leaves_its_intent_for_the_rerun(tmp_path, sandbox, base_config, kind):
+    path, record = CASES[kind]
+    skip = 1 if kind == "persons" else 0
+    # The create lands but its answer is lost; checking for it, the client is blocked: the run stops.
+    sandbox.configure(
+        faults=[
+            {"path": path, "method": "POST", "skip": skip, "drop": "after"},
+            {"path": path, "method": "GET", "skip": 1 if kind == "persons" else 0, "html": True},
+        ]
+    )
+    config = base_config | {"mappings": MAPPINGS, "max_in_flight": 1}
+    first = run_target(tmp_path, config, messages(*SEED, record))
+    assert first.returncode != 0
+    assert "blocking this client" in first.stderr
+    assert sandbox.sandbox.faults.pending() == []
+    rerun = run_target(tmp_path, config, messages(*SEED, record))
+    assert rerun.returncode == 0, rerun.stderr
+    # A person is found by its match value in the listed persons; a note only through the intent.
+    assert ("was created by an earlier run" in rerun.stderr) == (kind == "notes")
+    expected = 2 if kind == "persons" else 1
+    assert len(sandbox.entities(kind)) == expected
