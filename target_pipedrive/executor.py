@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -18,7 +19,7 @@ from .dispatch import Dispatcher
 from .ledger import digest
 from .pipedrive.entities import BY_COLLECTION
 from .pipedrive.errors import PipedriveRequestError, WriteOutcomeUnknown
-from .pipedrive.lookup import identity_scope, normalize
+from .pipedrive.lookup import digits, identity_scope, normalize
 from .recovery import find_created
 from .rejects import RejectFile
 from .runtime import Runtime
@@ -143,15 +144,13 @@ class RecordExecutor:
         self, mapping: str, action: str, envelope: dict[str, Any], ticket: RecordTicket | None
     ) -> None:
         self._local.ticket = ticket
-        tally = self.summary.mapping(mapping)
-        tally.matched += 1
+        self.summary.count(mapping, matched=1)
         calls, tokens = self.runtime.client.stats.thread_totals()
         try:
             self._handle(mapping, action, envelope)
         finally:
             after_calls, after_tokens = self.runtime.client.stats.thread_totals()
-            tally.api_calls += after_calls - calls
-            tally.tokens += after_tokens - tokens
+            self.summary.count(mapping, api_calls=after_calls - calls, tokens=after_tokens - tokens)
 
     def _handle(self, mapping: str, action: str, envelope: dict[str, Any]) -> None:
         source, stream = envelope.get("source") or {}, envelope.get("stream", "")
@@ -343,6 +342,7 @@ class RecordExecutor:
         match, value = write.remember
         finder, ledger = self.runtime.finder, self.runtime.ledger
         finder.remember(match, value, int(entity_id))
+        finder.confirmed(match.entity.name, int(entity_id))
         if write.body is not None:
             finder.written(match.entity, int(entity_id), write.body)
         if ledger is not None:
@@ -382,7 +382,7 @@ class RecordExecutor:
 
     def _warn(self, mapping: str, source: dict[str, Any], stream: str, warnings: list[str]) -> None:
         for warning in warnings:
-            self.summary.mapping(mapping).warnings += 1
+            self.summary.count(mapping, warnings=1)
             self.logger.warning("Mapping %r, %s: %s", mapping, describe_record(source, stream), warning)
 
     def _reject(
@@ -425,7 +425,7 @@ class RecordExecutor:
         cap = self.max_rejects
         if cap is None:
             return
-        rejected = self.summary.rejected_so_far(getattr(self._local, "ticket", None))
+        rejected = self.summary.rejected_so_far()
         records = self.summary.records_in
         if cap >= 1 and rejected > cap:
             raise TooManyRejects(
@@ -445,12 +445,24 @@ def job_keys(job: list[tuple[str, str, dict[str, Any]]]) -> set[str]:
     links by, the ids it writes, and its event's id."""
     keys: set[str] = set()
     for _mapping, _action, envelope in job:
-        if message_id := (envelope.get("source") or {}).get("messageId"):
-            keys.add(f"event:{message_id}")
+        source = envelope.get("source") or {}
+        # The event's marker, as the executor computes it (a hash when there is no messageId).
+        keys.add(f"event:{source.get('messageId') or digest(source)}")
         payload = envelope.get("payload") or {}
         for name in _KEY_FIELDS:
             if given(payload, name):
-                keys.add(str(payload[name]).strip().casefold())
+                keys.update(_value_keys(str(payload[name])))
+    return keys
+
+
+def _value_keys(text: str) -> set[str]:
+    """A value as each kind of match field compares it (text, a phone's digits, a number): two
+    records the finder could take for one entity always share a key, and so never run together."""
+    keys = {text.strip().casefold()}
+    if number := digits(text):
+        keys.add(f"digits:{number}")
+    with contextlib.suppress(ValueError):
+        keys.add(f"number:{float(text)!r}")
     return keys
 
 

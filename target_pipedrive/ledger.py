@@ -71,10 +71,9 @@ class Ledger:
                 "SELECT entity_id, digest FROM entries WHERE account = ? AND scope = ? AND key = ?",
                 (self.account, scope, key),
             ).fetchone()
-        if row is None:
-            return None
-        self.hits += 1
-        return Entry(row[0], row[1])
+            if row is not None:
+                self.hits += 1
+        return Entry(row[0], row[1]) if row is not None else None
 
     def knows(self, entity: str, entity_id: int | str) -> bool:
         """Whether any row points at this entity: it belongs to some match key or event already."""

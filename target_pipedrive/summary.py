@@ -44,6 +44,7 @@ class RunSummary:
     mappings: dict[str, MappingTally] = field(default_factory=dict)
     # The record being routed (the reader thread's); its work may finish later on another thread.
     current: RecordTicket | None = None
+    rejected_records: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record_started(self) -> RecordTicket:
@@ -51,6 +52,13 @@ class RunSummary:
             self.records_in += 1
             self.current = RecordTicket()
             return self.current
+
+    def count(self, name: str, **amounts: int) -> None:
+        """Add to a mapping's counters (matched, warnings, api_calls, …) from any thread."""
+        with self._lock:
+            tally = self.mappings.setdefault(name, MappingTally())
+            for counter, amount in amounts.items():
+                setattr(tally, counter, getattr(tally, counter) + amount)
 
     def mapping(self, name: str) -> MappingTally:
         with self._lock:
@@ -64,13 +72,14 @@ class RunSummary:
             setattr(tally, outcome, getattr(tally, outcome) + 1)
             kind = outcome if outcome in ("rejected", "unchanged") else "written"
             if ticket.worst is None or _RANK[kind] > _RANK[ticket.worst]:
+                if kind == "rejected":
+                    self.rejected_records += 1
                 ticket.worst = kind
 
-    def rejected_so_far(self, ticket: RecordTicket | None = None) -> int:
-        """Records rejected, the given (or current) one included once any mapping rejected it."""
+    def rejected_so_far(self) -> int:
+        """Records any mapping rejected so far, finished or still in flight."""
         with self._lock:
-            ticket = ticket or self.current
-            return self.records["rejected"] + (ticket is not None and ticket.worst == "rejected")
+            return self.rejected_records
 
     def record_finished(self, ticket: RecordTicket | None = None) -> None:
         with self._lock:

@@ -75,6 +75,8 @@ class EntityFinder:
         self._known: dict[tuple[str, str, str], int] = {}
         self._indexes: dict[str, EntityIndex] = {}
         self._search_tokens: dict[str, int] = {}
+        # Ids known only from the ledger, not yet confirmed by a write this run.
+        self._from_ledger: set[tuple[str, int]] = set()
         self._lock = threading.RLock()
         self.cache_hits = 0
         # Per thread, as each thread works on one record at a time.
@@ -103,12 +105,18 @@ class EntityFinder:
         with self._lock:
             if key in self._known:
                 self.cache_hits += 1
-                return self._known[key]
+                known = self._known[key]
+                if (match.entity.name, known) in self._from_ledger:
+                    # Still only the ledger's word: a write that fails on it must be able to recover.
+                    self.unverified.add((match.entity.name, known))
+                return known
         if self._ledger_trusted() and self._ledger is not None:
             entry = self._ledger.get(identity_scope(match), key[2])
             if entry is not None:
                 remembered = int(entry.entity_id)
                 self.unverified.add((match.entity.name, remembered))
+                with self._lock:
+                    self._from_ledger.add((match.entity.name, remembered))
                 self.remember(match, value, remembered)
                 return remembered
         found: int | None
@@ -129,6 +137,11 @@ class EntityFinder:
             self.remember(match, value, found)
         return found
 
+    def confirmed(self, entity_name: str, entity_id: int) -> None:
+        """Pipedrive accepted a write to this id: it exists, whoever remembered it."""
+        with self._lock:
+            self._from_ledger.discard((entity_name, entity_id))
+
     def current(self, entity: Entity, entity_id: int) -> dict[str, Any] | None:
         """The entity as Pipedrive holds it, when the prefetched list has it (None: not known here)."""
         index = self._indexes.get(entity.name)
@@ -143,6 +156,7 @@ class EntityFinder:
     def forget(self, entity_name: str, entity_id: int) -> None:
         """An id that turned out not to exist (deleted or merged): out of every cache."""
         with self._lock:
+            self._from_ledger.discard((entity_name, entity_id))
             for key in [k for k, v in self._known.items() if k[0] == entity_name and v == entity_id]:
                 del self._known[key]
             if (index := self._indexes.get(entity_name)) is not None:

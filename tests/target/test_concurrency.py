@@ -64,3 +64,65 @@ def test_a_fatal_error_in_flight_emits_no_state_after_it(tmp_path, sandbox, base
     assert {f"p{n}@x.example" for n in range(last + 1)} <= written
     assert len(written) < 12
     assert "blocking this client" in run.stderr
+
+
+def phone_mapping() -> dict:
+    fields = {
+        "match_field": "phone",
+        "match_value": {"@path": "$.traits.phone"},
+        "name": {"@path": "$.traits.name"},
+        "phone": {"@path": "$.traits.phone"},
+    }
+    return {"name": "people", "trigger": 'type = "identify"', "action": "upsert_person", "fields": fields}
+
+
+def test_one_phone_written_two_ways_is_one_person_even_in_flight(tmp_path, sandbox, base_config):
+    # The finder compares phones by their digits: records it takes for one person never run together.
+    sandbox.configure(latency=0.2)
+    records = []
+    for n in range(6):
+        records.append(identify(f"u{n}", "", f"P{n}", phone=f"+1 555 010{n}"))
+        records.append(identify(f"u{n}", "", f"P{n} b", phone=f"1-555-010{n}"))
+    run = run_target(
+        tmp_path, base_config | {"mappings": [phone_mapping()], "max_in_flight": 4}, messages(*records)
+    )
+    assert run.returncode == 0, run.stderr
+    assert sorted(p["name"] for p in sandbox.entities("persons")) == [f"P{n} b" for n in range(6)]
+
+
+def test_the_same_event_twice_without_message_id_is_one_activity(tmp_path, sandbox, base_config):
+    # An at-least-once tap sends an event again; without a messageId the event's hash is its marker.
+    sandbox.configure(latency=0.2)
+    activity = {
+        "name": "acts",
+        "trigger": 'type = "track"',
+        "action": "upsert_activity",
+        "fields": {"subject": {"@path": "$.event"}},
+    }
+    records = [{"type": "track", "event": "Signed up", "userId": "u1"}] * 4
+    run = run_target(tmp_path, base_config | {"mappings": [activity], "max_in_flight": 4}, messages(*records))
+    assert run.returncode == 0, run.stderr
+    assert len(sandbox.entities("activities")) == 1
+
+
+def test_the_reject_cap_counts_records_still_in_flight(tmp_path, sandbox, base_config):
+    sandbox.configure(latency=0.3)
+    orgs = {
+        "name": "orgs",
+        "trigger": 'type = "identify"',
+        "action": "upsert_organization",
+        "fields": {
+            "match_field": "name",
+            "match_value": {"@path": "$.traits.company"},
+            "name": {"@path": "$.traits.company"},
+        },
+    }
+    # Each record: the person is rejected (no email to match on) while its organization is written.
+    records = [
+        {"type": "identify", "userId": f"u{n}", "traits": {"name": "P", "company": f"Acme{n}"}}
+        for n in range(3)
+    ]
+    config = base_config | {"mappings": [person_mapping(), orgs], "max_in_flight": 4, "max_rejects": 1}
+    run = run_target(tmp_path, config, messages(*records))
+    assert run.returncode != 0
+    assert "more than max_rejects = 1" in run.stderr

@@ -107,3 +107,15 @@ def test_segment_strategy_searches_every_lookup_and_always_writes(tmp_path, sand
     calls = [c for c in calls_since(sandbox, seq) if "Fields" not in c[1]]
     search = ("GET", "/api/v2/persons/search")
     assert sorted(calls) == sorted([search] * 3 + [("PATCH", f"/api/v2/persons/{i}") for i in (1, 2, 3)])
+
+
+def test_a_ledger_id_reached_through_the_identity_map_is_still_checked(tmp_path, sandbox, base_config, api):
+    # The first record is skipped on the ledger's word; the second, a change, must not trust it blindly.
+    config = base_config | {"mappings": [person_mapping()], "max_in_flight": 1}
+    assert run_target(tmp_path, config, messages(identify("u1", "a@x.io", "Ann"))).returncode == 0
+    api.call("DELETE", f"/api/v2/persons/{sandbox.entities('persons')[0]['id']}")
+    again = messages(identify("u1", "a@x.io", "Ann"), identify("u1", "a@x.io", "Ann B"))
+    run = run_target(tmp_path, config, again)
+    assert run.returncode == 0, run.stderr
+    assert run.rejects == []
+    assert [p["name"] for p in sandbox.entities("persons")] == ["Ann B"]
