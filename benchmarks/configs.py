@@ -127,5 +127,6 @@ def target_config(
         "dry_run": dry_run,
         "report_file": str(workdir / f"{run_name}.report.json"),
         "reject_file": str(workdir / f"{run_name}.rejects.jsonl"),
+        "dry_run_file": str(workdir / f"{run_name}.dry-run.jsonl"),
         "progress_interval": 60,
     }

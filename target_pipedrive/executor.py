@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -16,6 +15,7 @@ from .actions import PLANNERS
 from .actions.common import given
 from .actions.plan import Reject, Skip, Write
 from .dispatch import Dispatcher
+from .dry_run_plan import DryRunPlan
 from .ledger import digest
 from .pipedrive.entities import BY_COLLECTION
 from .pipedrive.errors import PipedriveRequestError, WriteOutcomeUnknown
@@ -83,6 +83,8 @@ class RecordExecutor:
         self.max_rejects = max_rejects
         self.recovered_creates = 0
         self._planned_creates = 0
+        # A dry run's requests (set by the target when dry_run is on).
+        self.plan: DryRunPlan | None = None
         self.dispatcher = Dispatcher(max_in_flight) if max_in_flight > 1 else None
         self._job: list[tuple[str, str, dict[str, Any]]] = []
         self._local = threading.local()
@@ -371,9 +373,9 @@ class RecordExecutor:
         return Marker(f"marker:{mapping}", key, entity, id_field, digest(payload))
 
     def _pretend(self, mapping: str, write: Write) -> None:
-        """Dry run: say what would be sent; later records of the run see the would-be entity."""
-        request = {"method": write.method, "path": write.path, "body": write.body}
-        self.logger.info("Dry run, mapping %r would send: %s", mapping, json.dumps(request, default=str))
+        """Dry run: note what would be sent; later records of the run see the would-be entity."""
+        assert self.plan is not None
+        self.plan.add(mapping, {"method": write.method, "path": write.path, "body": write.body})
         if write.remember is not None and write.outcome == "created":
             self._planned_creates += 1
             # Negative ids stand for entities the run would have created.

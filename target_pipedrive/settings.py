@@ -69,7 +69,17 @@ SETTINGS = th.PropertiesList(
         default=False,
         description=(
             "Look everything up but write nothing: each request the run would send (method, path, body) "
-            "is logged, and the summary is the one a real run would give."
+            "goes to dry_run_file (the first 20 to the log too), and the summary is the one a real run "
+            "would give."
+        ),
+    ),
+    th.Property(
+        "dry_run_file",
+        th.StringType,
+        default="target-pipedrive.dry-run.jsonl",
+        description=(
+            "Dry run only: the JSONL file that receives every request the run would send (mapping, "
+            "method, path, body), one per line; the log shows the first 20."
         ),
     ),
     th.Property(

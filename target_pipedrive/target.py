@@ -13,6 +13,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.sinks import Sink
 
+from .dry_run_plan import DryRunPlan
 from .executor import RecordExecutor
 from .input_guard import GuardedInput
 from .ledger import Ledger
@@ -90,6 +91,8 @@ class TargetPipedrive(GuardedInput, Target):
             after_record=self.executor.record_routed,
         )
         self.executor.after_record = self.progress.tick
+        if config.get("dry_run"):
+            self.executor.plan = DryRunPlan(config.get("dry_run_file"), self.logger)
         self.executor.input_line = lambda: int(getattr(self.message_reader, "line_number", 0))
 
     def _choose_strategy(self, config: dict[str, Any]) -> None:
@@ -143,6 +146,8 @@ class TargetPipedrive(GuardedInput, Target):
             super().process_endofpipe()
         finally:
             self.executor.close()
+            if self.executor.plan is not None:
+                self.executor.plan.close()
             self.rejects.close()
             if self.runtime.ledger is not None:
                 self.runtime.ledger.close()

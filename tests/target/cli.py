@@ -55,6 +55,7 @@ def run_target(
     config = {
         "reject_file": str(tmp_path / "rejects.jsonl"),
         "ledger_path": str(tmp_path / "ledger.sqlite"),
+        "dry_run_file": str(tmp_path / "dry-run.jsonl"),
         **config,
     }
     config_path = tmp_path / "config.json"

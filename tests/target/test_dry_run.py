@@ -1,4 +1,5 @@
-"""dry_run: every lookup, no write; each request a real run would send is logged; the same summary."""
+"""dry_run: every lookup, no write; each request a real run would send in the plan file (the first ones
+logged too); the same summary."""
 
 from __future__ import annotations
 
@@ -101,3 +102,28 @@ def test_logged_request_has_method_path_and_body(tmp_path, sandbox, base_config,
     summary = run.summary()
     assert (summary["written"], summary["mappings"]["People"]["updated"]) == (2, 1)
     assert summary["mappings"]["People"]["created"] == 1
+
+
+def test_every_request_goes_to_the_plan_file_and_the_first_twenty_to_the_log(tmp_path, sandbox, base_config):
+    mapping = {
+        "name": "People",
+        "trigger": 'type = "identify"',
+        "action": "upsert_person",
+        "fields": {"match_field": "email", "match_value": {"@path": "$.traits.email"}, "name": "P"},
+    }
+    records = [{"type": "identify", "traits": {"email": f"p{n}@x.example"}} for n in range(30)]
+    plan_file = tmp_path / "plan" / "dry-run.jsonl"
+    config = base_config | {"dry_run": True, "mappings": [mapping], "dry_run_file": str(plan_file)}
+    run = run_target(tmp_path, config, messages(*records))
+    assert run.returncode == 0, run.stderr
+    planned = [json.loads(line) for line in plan_file.read_text().splitlines()]
+    assert len(planned) == 30
+    assert {(p["mapping"], p["method"], p["path"]) for p in planned} == {
+        ("People", "POST", "/api/v2/persons")
+    }
+    assert sorted(p["body"]["emails"][0]["value"] for p in planned) == sorted(
+        f"p{n}@x.example" for n in range(30)
+    )
+    assert len(_would_send(run.stderr)) == 20
+    assert f"30 requests would have been sent; all of them are in {plan_file}" in run.stderr
+    assert sandbox.token not in plan_file.read_text()
