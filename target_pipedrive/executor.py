@@ -233,9 +233,12 @@ class RecordExecutor:
 
     def _already_held(self, mapping: str, write: Write) -> bool:
         """An update that would change nothing: the ledger's digest or the listed entity says so."""
-        if not self.runtime.skip_unchanged or write.entity_id is None or write.update_body is None:
-            return False
-        if write.remember is None:
+        if (
+            not self.runtime.skip_unchanged
+            or write.entity_id is None
+            or write.update_body is None
+            or write.remember is None
+        ):
             return False
         match, value = write.remember
         entry = self._ledger_entry(_write_scope(mapping, match), normalize(match, value))
@@ -369,8 +372,7 @@ class RecordExecutor:
         entity, id_field = MARKED[action]
         if given(payload, id_field):
             return None
-        key = str(source.get("messageId") or digest(source))
-        return Marker(f"marker:{mapping}", key, entity, id_field, digest(payload))
+        return Marker(f"marker:{mapping}", event_key(source), entity, id_field, digest(payload))
 
     def _pretend(self, mapping: str, write: Write) -> None:
         """Dry run: note what would be sent; later records of the run see the would-be entity."""
@@ -442,14 +444,18 @@ class RecordExecutor:
             )
 
 
+def event_key(source: dict[str, Any]) -> str:
+    """What identifies a source event across runs: its messageId, else a hash of the whole event."""
+    return str(source.get("messageId") or digest(source))
+
+
 def job_keys(job: list[tuple[str, str, dict[str, Any]]]) -> set[str]:
     """What a record's work must not share with a record in flight: the values it looks up or
     links by, the ids it writes, and its event's id."""
     keys: set[str] = set()
     for _mapping, _action, envelope in job:
         source = envelope.get("source") or {}
-        # The event's marker, as the executor computes it (a hash when there is no messageId).
-        keys.add(f"event:{source.get('messageId') or digest(source)}")
+        keys.add(f"event:{event_key(source)}")
         payload = envelope.get("payload") or {}
         for name in _KEY_FIELDS:
             if given(payload, name):

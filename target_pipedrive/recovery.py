@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .actions.plan import Write
 from .pipedrive.entities import LEAD, NOTE
 from .pipedrive.lookup import normalize
-from .pipedrive.prefetch import candidates, comparable
+from .pipedrive.prefetch import has_value
 
 if TYPE_CHECKING:
     from .pipedrive.client import PipedriveClient
@@ -74,13 +74,14 @@ def _v1_linked(client: PipedriveClient, path: str, body: dict[str, Any]) -> list
 def _is_the_one(write: Write, body: dict[str, Any], item: dict[str, Any]) -> bool:
     if write.remember is not None:
         match, value = write.remember
-        wanted = comparable(match, value, normalize)
-        return any(comparable(match, raw, normalize) == wanted for raw in candidates(match, item))
+        return has_value(match, item, value, normalize)
     plain = {key: value for key, value in body.items() if isinstance(value, (str, int, float, bool))}
     return bool(plain) and all(_same(value, item.get(key)) for key, value in plain.items())
 
 
 def _same(sent: Any, held: Any) -> bool:
+    # Lenient on purpose, unlike unchanged.holds (where a false "same" would lose an update): here a
+    # false "different" would send the create again.
     if isinstance(sent, bool) or isinstance(held, bool):
         return bool(sent) == bool(held)
     if isinstance(sent, (int, float)) and isinstance(held, (int, float, str)):

@@ -16,10 +16,8 @@ from singer_sdk.sinks import Sink
 from .dry_run_plan import DryRunPlan
 from .executor import RecordExecutor
 from .input_guard import GuardedInput
-from .ledger import Ledger
 from .mapping.engine import CompiledMapping, compile_mappings
 from .mapping.errors import MappingConfigError
-from .pipedrive.lookup import EntityFinder
 from .progress import ProgressReporter
 from .rejects import RejectFile
 from .routing import BOOKKEEPING_ALIAS, MappingRouter
@@ -54,11 +52,10 @@ class TargetPipedrive(GuardedInput, Target):
         except MappingConfigError as exc:
             raise ConfigValidationError("Invalid mappings", errors=str(exc).splitlines()) from exc
         try:
-            self.runtime = connect(config, self.logger)
+            self.runtime = connect(config, self.logger, for_run=True)
         except ValueError as exc:
             raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
         self.client = self.runtime.client
-        self._choose_strategy(config)
         problems = check_against_account(self.runtime, self.compiled_mappings)
         if problems:
             raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
@@ -94,22 +91,6 @@ class TargetPipedrive(GuardedInput, Target):
         if config.get("dry_run"):
             self.executor.plan = DryRunPlan(config.get("dry_run_file"), self.logger)
         self.executor.input_line = lambda: int(getattr(self.message_reader, "line_number", 0))
-
-    def _choose_strategy(self, config: dict[str, Any]) -> None:
-        """`best`: ledger, prefetch, identity map, skip-unchanged. `segment`: none of them (benchmarks)."""
-        runtime = self.runtime
-        if config.get("strategy") == "segment":
-            runtime.skip_unchanged = False
-            runtime.finder = EntityFinder(runtime.client, prefetch=False, identity_map=False)
-            return
-        runtime.full_refresh = bool(config.get("full_refresh"))
-        if ledger_path := config.get("ledger_path"):
-            runtime.ledger = Ledger(
-                ledger_path, runtime.client.base_url, read_only=bool(config.get("dry_run"))
-            )
-        runtime.finder = EntityFinder(
-            runtime.client, ledger=runtime.ledger, trust_ledger=not runtime.full_refresh
-        )
 
     def get_sink_class(self, stream_name: str) -> type[Sink]:
         if stream_name == BOOKKEEPING_ALIAS:

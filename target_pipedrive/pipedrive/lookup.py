@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .entities import Entity
 from .errors import PipedriveRequestError
 from .match import MatchField
-from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, EntityIndex
+from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, EntityIndex, has_value
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
@@ -216,7 +216,6 @@ class EntityFinder:
         return int(text)
 
     def _search(self, match: MatchField, value: str) -> list[int]:
-        wanted = normalize(match, value)
         if match.kind == "custom":
             params: dict[str, Any] = {
                 "entity_type": match.entity.name,
@@ -237,17 +236,9 @@ class EntityFinder:
         found: set[int] = set()
         for result in self._client.paginate_v2(match.entity.search_path, params, items_key="items"):
             item = result.get("item", result)
-            if any(normalize(match, str(candidate)) == wanted for candidate in self._candidates(match, item)):
+            if has_value(match, item, value, normalize):
                 found.add(int(item["id"]))
         return sorted(found)
-
-    @staticmethod
-    def _candidates(match: MatchField, item: dict[str, Any]) -> list[Any]:
-        if match.kind == "email":
-            return list(item.get("emails") or [])
-        if match.kind == "phone":
-            return list(item.get("phones") or [])
-        return [item.get(match.kind)]
 
     @staticmethod
     def _custom_equals(match: MatchField, item: dict[str, Any], value: str) -> bool:

@@ -52,6 +52,14 @@ def comparable(match: MatchField, raw: Any, normalize: Normalize) -> str | None:
     return normalize(match, str(raw))
 
 
+def has_value(match: MatchField, item: dict[str, Any], value: str, normalize: Normalize) -> bool:
+    """Whether an entity (a listed one, or a search hit) holds `value` in the match field."""
+    wanted = comparable(match, value, normalize)
+    return wanted is not None and any(
+        comparable(match, raw, normalize) == wanted for raw in candidates(match, item)
+    )
+
+
 class EntityIndex:
     """The entities of one type, as far as listed, indexed by each match field asked for."""
 

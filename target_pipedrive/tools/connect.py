@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from ..ledger import Ledger
 from ..pipedrive.base_url import resolve_base_url
 from ..pipedrive.client import PipedriveClient
 from ..pipedrive.fields import FieldCatalog
@@ -28,8 +29,11 @@ def sped_up_clock(speed: float) -> dict[str, Any]:
     return {"clock": lambda: time.monotonic() * speed, "sleep": lambda seconds: time.sleep(seconds / speed)}
 
 
-def connect(config: Mapping[str, Any], logger: logging.Logger) -> Runtime:
-    """The runtime for `config`; ValueError when the domain or api_url cannot be used."""
+def connect(config: Mapping[str, Any], logger: logging.Logger, *, for_run: bool = False) -> Runtime:
+    """The runtime for `config`; ValueError when the domain or api_url cannot be used.
+
+    `for_run` (the target) adds what writing needs: the sync ledger and the strategy's lookups. The
+    tools only read, and leave no ledger file behind."""
     base_url = resolve_base_url(config.get("domain"), config.get("api_url"))
     client = PipedriveClient(
         base_url,
@@ -39,13 +43,29 @@ def connect(config: Mapping[str, Any], logger: logging.Logger) -> Runtime:
         logger=logger.getChild("http"),
         **sped_up_clock(float(setting(config, "clock_speed", 1))),
     )
+    segment = for_run and config.get("strategy") == "segment"
+    full_refresh = for_run and bool(config.get("full_refresh"))
+    ledger = None
+    if for_run and not segment and (ledger_path := config.get("ledger_path")):
+        ledger = Ledger(ledger_path, base_url, read_only=bool(config.get("dry_run")))
     return Runtime(
         client=client,
         catalog=FieldCatalog(client),
-        finder=EntityFinder(client),
+        # `segment`, Segment's algorithm (the benchmarks' baseline): a search per lookup, no memory.
+        finder=EntityFinder(
+            client,
+            ledger=ledger,
+            trust_ledger=not full_refresh,
+            prefetch=not segment,
+            identity_map=not segment,
+        ),
         default_match={
             "person": config.get("person_field") or "id",
             "organization": config.get("organization_field") or "id",
             "deal": config.get("deal_field") or "id",
         },
+        ledger=ledger,
+        # Segment always writes, changed or not.
+        skip_unchanged=not segment,
+        full_refresh=full_refresh,
     )

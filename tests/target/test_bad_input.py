@@ -17,18 +17,9 @@ from typing import Any
 import pytest
 
 from .cli import SCHEMA, STREAM, Run, run_target
+from .test_person import person_mapping
 
-PEOPLE = {
-    "name": "people",
-    "trigger": 'type = "identify"',
-    "action": "upsert_person",
-    "fields": {
-        "match_field": "email",
-        "match_value": {"@path": "$.traits.email"},
-        "name": {"@path": "$.traits.name"},
-        "email": {"@path": "$.traits.email"},
-    },
-}
+PEOPLE = person_mapping()
 
 
 def line(message: dict[str, Any]) -> str:

@@ -6,18 +6,9 @@ import json
 import re
 
 from .cli import messages, run_target
+from .test_person import person_mapping
 
-PEOPLE = {
-    "name": "People",
-    "trigger": 'type = "identify"',
-    "action": "upsert_person",
-    "fields": {
-        "match_field": "email",
-        "match_value": {"@path": "$.traits.email"},
-        "name": {"@path": "$.traits.name"},
-        "email": {"@path": "$.traits.email"},
-    },
-}
+PEOPLE = person_mapping() | {"name": "People"}
 PROGRESS = re.compile(
     r"Progress: (?P<records_in>\d+) records in, (?P<written>\d+) written, \d+ unchanged, "
     r"(?P<filtered>\d+) filtered, \d+ rejected, \d+ API calls, \d+ tokens, [\d.]+ records/s"
