@@ -10,8 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from target_pipedrive.sandbox.seed import field_key
-from target_pipedrive.sandbox.server import SandboxServer
+from pipedrive_sandbox.seed import field_key
+from pipedrive_sandbox.server import SandboxServer
 
 
 def _primary_email(person: dict[str, Any]) -> str | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from target_pipedrive.sandbox.server import SandboxServer
+from pipedrive_sandbox.server import SandboxServer
 
 TARGET_CLI = [sys.executable, "-m", "target_pipedrive"]
 _ID_SEGMENT = re.compile(r"/(\d+|[0-9a-f-]{36})(?=/|$)")

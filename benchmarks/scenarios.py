@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from target_pipedrive.sandbox.server import SandboxServer
+from pipedrive_sandbox.server import SandboxServer
 
 from . import events
 from .configs import target_config

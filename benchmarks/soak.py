@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from target_pipedrive.sandbox.server import SandboxServer
+from pipedrive_sandbox.server import SandboxServer
 
 from .configs import MIXED_MAPPINGS
 from .events import mixed_events

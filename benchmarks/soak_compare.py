@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from target_pipedrive.sandbox.server import SandboxServer
+from pipedrive_sandbox.server import SandboxServer
 
 from .duplicates import MATCH_KEYS
 

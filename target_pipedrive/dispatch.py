@@ -13,6 +13,7 @@ each STATE is passed on, and at the end) raises it, so no state is emitted past 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -42,15 +43,22 @@ class Dispatcher:
             self._keys[future] = keys
         future.add_done_callback(self._finished)
 
-    def drain(self) -> None:
-        """Wait until every submitted record is done; raise the first fatal error, if any."""
+    def drain(self, timeout: float | None = None, *, raise_failure: bool = True) -> int:
+        """Wait until every submitted record is done; raise the first fatal error, if any.
+
+        With `timeout` (a run that is stopping), wait at most that long: the records still in flight
+        are returned, not waited for."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._lock:
                 pending = list(self._keys)
-            if not pending:
+            left = None if deadline is None else deadline - time.monotonic()
+            if not pending or (left is not None and left <= 0):
                 break
-            wait(pending)
-        self.raise_failure()
+            wait(pending, timeout=left)
+        if raise_failure:
+            self.raise_failure()
+        return len(pending)
 
     def raise_failure(self) -> None:
         """Raise the first fatal error, once: the run that ends with it still drains cleanly."""
@@ -59,8 +67,8 @@ class Dispatcher:
         if failure is not None:
             raise failure
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
+    def close(self, *, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
     def _run(self, earlier: set[Future[None]], work: Callable[[], None]) -> None:
         wait(earlier)

@@ -13,12 +13,16 @@ Singer input is a protocol between two programs, so a line that breaks it is the
 - Values a mapping cannot use (wrong types, missing required fields) are not input errors: the mapping
   engine rejects those records one by one into the reject file.
 
+- BATCH messages are refused at once (the run stops at their line): the target writes records one by one
+  and reads no batch files, which the SDK would open wherever a manifest points.
+
 Failures while a message is processed (Pipedrive unavailable, blocked, the daily budget spent, …) are
 reported the same way, with the line of the record that was being written: the line being read, unless
 the exception names its record's line as `input_line` (a record written on another thread fails after
-the reader has moved on; whoever dispatches it knows its line). Only an unexpected exception
-(a bug) is logged with its traceback. After a failure the run ends its pipe (the last safe state is
-emitted, the summary logged) and the CLI exits with 1; called in-process the exception propagates.
+the reader has moved on; whoever dispatches it knows its line). These are the clean stops of stops.py;
+only an unexpected exception (a bug) is logged with its traceback. After a failure the run ends its
+pipe (the last safe state is emitted, the summary logged) and the CLI exits with the stop's code (1;
+143 after SIGTERM, 130 after SIGINT); called in-process the exception propagates.
 """
 
 from __future__ import annotations
@@ -26,18 +30,20 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from singer_sdk.exceptions import RecordsWithoutSchemaException, SyncError
+from singer_sdk.exceptions import RecordsWithoutSchemaException
 from singer_sdk.singerlib.encoding import SimpleSingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
 
-from .pipedrive.errors import PipedriveError
+from .mapping.values import MAX_DEPTH
+from .stops import SAFE_STATE, RunTerminated, clean_message, exit_code
 
 if TYPE_CHECKING:
     from singer_sdk import Target as _MixinBase
@@ -50,8 +56,6 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _REPORTED = "_target_pipedrive_reported"
 # The attribute by which an exception may name the input line of the record it failed on.
 INPUT_LINE = "input_line"
-# Errors whose message says all an operator needs: logged without a traceback.
-_CLEAR_ERRORS = (InvalidInputLine, PipedriveError, SyncError)
 
 
 class InputError(InvalidInputLine):
@@ -75,6 +79,23 @@ def json_kind(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return "a number"
+
+
+def nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether objects and arrays nest more than `limit` levels (a loop, not recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def replace_lone_surrogates(value: Any, path: str, found: list[str]) -> Any:
@@ -118,6 +139,7 @@ class GuardedReader(SimpleSingerReader):
         self.logger = logging.getLogger("target_pipedrive.input")
         # Set by GuardedInput: logs the failure and ends the run before the exception propagates.
         self.on_failure: Callable[[int, Exception], None] | None = None
+        self.on_start: Callable[[], None] | None = None
 
     def process_lines(
         self,
@@ -125,9 +147,16 @@ class GuardedReader(SimpleSingerReader):
         callbacks: dict[str, Callable[[dict], None]],
     ) -> Counter[str]:
         counts: Counter[str] = Counter()
-        for raw in self._raw_lines(file_input or sys.stdin):
-            self.line_number += 1
+        if self.on_start is not None:
+            self.on_start()
+        lines = self._raw_lines(file_input or sys.stdin)
+        while True:
             try:
+                # Inside the try: a signal while the reader waits for input stops the run here too.
+                raw = next(lines, None)
+                if raw is None:
+                    break
+                self.line_number += 1
                 message = self.parse(raw)
                 if message is None:
                     continue
@@ -198,6 +227,10 @@ class GuardedInput(_MixinBase):
     """Target mixin: the guarded reader, message checks, and a clean stop on failure."""
 
     message_reader_class = GuardedReader
+    # Set once a failure (or a signal) stops the run: it ends its pipe, and sends nothing more.
+    stopping = False
+    # Whether any input was read: a failure before it is "At start-up", after it "After the last input line".
+    _phase: ClassVar[dict[str, bool]] = {"reading": False}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -205,21 +238,49 @@ class GuardedInput(_MixinBase):
         if isinstance(reader, GuardedReader):
             reader.logger = self.logger
             reader.on_failure = self._stop_after_failure
+            reader.on_start = lambda: self._phase.update(reading=True)
 
     @classmethod
     def invoke(cls, *args: Any, **kwargs: Any) -> None:
         # The CLI: a failure already logged (one clear line) must not come back as a traceback from
-        # the SDK's excepthook. One that surfaces only at the end of the input (records still in
-        # flight when it ended) is logged here, as clearly.
+        # the SDK's excepthook. One that surfaces before any input was read (at start-up) or only at
+        # the end of the input (records still in flight when it ended) is logged here, as clearly.
         try:
             super().invoke(*args, **kwargs)
         except Exception as exc:
-            if not was_reported(exc) and isinstance(exc, _CLEAR_ERRORS):
-                cls.logger.error("After the last input line: %s", exc)
-                cls.logger.error("The run stopped. Every state emitted before it is safe to resume from.")
-            elif not was_reported(exc):
-                raise
-            raise SystemExit(1) from None
+            if not was_reported(exc):
+                message = clean_message(exc)
+                if message is None:
+                    raise
+                if cls._phase["reading"]:
+                    cls.logger.error("After the last input line: %s", message)
+                    cls.logger.error("The run stopped. %s", SAFE_STATE)
+                else:
+                    cls.logger.error("At start-up: %s", message)
+                    cls.logger.error("The run stopped before reading any input; nothing was written.")
+            code = exit_code(exc)
+            if isinstance(exc, BrokenPipeError):
+                # The reader of stdout went away: Python's last flush at exit must not fail again.
+                with contextlib.suppress(OSError, ValueError):
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            if isinstance(exc, RunTerminated):
+                # Records still in flight (a request waiting for its answer) are not waited for: the
+                # last state is out, and their rerun finds what they did. Nothing left to flush.
+                sys.stdout.flush()
+                logging.shutdown()
+                os._exit(code)
+            raise SystemExit(code) from None
+
+    def _process_batch_message(self, message_dict: dict) -> None:
+        stream = message_dict.get("stream")
+        raise InputError(
+            f"BATCH message of stream {stream!r}: this target does not read batch files; configure the tap "
+            "to send RECORD messages (turn its batch_config off)"
+        )
+
+    def describe_failure(self, exc: BaseException) -> str | None:
+        """The clean-stop message of a failure, None for a bug (the target adds what it knows)."""
+        return clean_message(exc)
 
     def _process_schema_message(self, message_dict: dict) -> None:
         stream = self._stream_of(message_dict, "SCHEMA")
@@ -240,7 +301,15 @@ class GuardedInput(_MixinBase):
         record = message_dict["record"]
         if not isinstance(record, dict):
             raise InputError(f"RECORD of stream {stream!r}: the record is {json_kind(record)}, not an object")
+        if nested_deeper_than(record, MAX_DEPTH):
+            # A poison record (no mapping could use it, and hashing it could fail): its reject, not a stop.
+            self.refuse_record(stream, record, f"the record is nested more than {MAX_DEPTH} levels deep")
+            return
         super()._process_record_message(message_dict)
+
+    def refuse_record(self, stream: str, record: dict[str, Any], reason: str) -> None:
+        """Reject a whole record before routing it (the target writes the reject and counts it)."""
+        raise InputError(f"RECORD of stream {stream!r}: {reason}")
 
     def _process_state_message(self, message_dict: dict) -> None:
         if "value" not in message_dict:
@@ -255,18 +324,24 @@ class GuardedInput(_MixinBase):
         return stream
 
     def _stop_after_failure(self, line_read: int, exc: Exception) -> None:
+        self.stopping = True
         line = getattr(exc, INPUT_LINE, None) or line_read
-        if isinstance(exc, _CLEAR_ERRORS):
-            self.logger.error("line %d: %s", line, exc)
+        message = self.describe_failure(exc)
+        if isinstance(exc, RunTerminated):
+            self.logger.error("%s after input line %d: the run ends now.", exc, line)
+        elif message is not None:
+            self.logger.error("line %d: %s", line, message)
         else:
             self.logger.error(
                 "line %d: unexpected %s (a bug): %s", line, type(exc).__name__, exc, exc_info=exc
             )
-        self.logger.error(
-            "The run stopped at line %d. Every state emitted before it is safe to resume from.", line
-        )
+        self.logger.error("The run stopped at line %d. %s", line, SAFE_STATE)
         mark_reported(exc)
         try:
             self.process_endofpipe()  # emits the last safe state (again, if at all) and the summary
-        except Exception:
-            self.logger.exception("Ending the run after the failure failed as well")
+        except Exception as late:
+            late_message = self.describe_failure(late)
+            if late_message is None:
+                self.logger.exception("Ending the run after the failure failed as well")
+            else:
+                self.logger.error("Ending the run: %s", late_message)

@@ -47,6 +47,7 @@ class ProgressReporter:
             f"{self.summary.records_in} records in",
             f"{records['written']} written",
             f"{records['unchanged']} unchanged",
+            f"{records['skipped']} skipped",
             f"{records['filtered']} filtered",
             f"{records['rejected']} rejected",
             f"{api.get('calls', 0)} API calls",

@@ -28,6 +28,8 @@ class Runtime:
     ledger: Ledger | None = None
     skip_unchanged: bool = True
     full_refresh: bool = False
+    # Seconds a create or update whose outcome is unknown is given to land before it is sent again.
+    settle_seconds: float = 600.0
     _matches: dict[tuple[str, str], MatchField] = field(default_factory=dict)
     _default_currency: str | None = None
     _warned: set[str] = field(default_factory=set)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from singer_sdk import metrics
 from singer_sdk.sinks import RecordSink
 
 if TYPE_CHECKING:
@@ -59,8 +60,19 @@ class NoteSink(ActionSink):
     action = "upsert_note"
 
 
+class _UnloggedCounter(metrics.Counter):
+    """A record counter that never logs: the bookkeeping stream is internal, and a METRIC line about it
+    (always 0) would only puzzle whoever reads the log."""
+
+    def _pop(self) -> None:
+        self.value = 0
+
+
 class BookkeepingSink(RecordSink):
     """The sink of the routing bookkeeping maps: they never emit a record, so it never gets one."""
+
+    def get_sink_record_counter(self) -> metrics.Counter:
+        return _UnloggedCounter(metrics.Metric.RECORD_COUNT, {metrics.Tag.STREAM: self.stream_name})
 
     @property
     def include_sdc_metadata_properties(self) -> bool:

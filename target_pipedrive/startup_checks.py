@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .actions import policy
 from .mapping.engine import CompiledMapping
 from .pipedrive.entities import DEAL, MATCHABLE, ORGANIZATION, PERSON, Entity
 from .pipedrive.fields import UnknownField
@@ -44,6 +45,10 @@ def _check_fields(runtime: Runtime, mapping: CompiledMapping) -> list[str]:
             runtime.match_field(entity, wanted)
         except (UnknownField, UnsearchableField) as exc:
             problems.append(f"mapping {mapping.name!r}, field {key!r}: {exc}")
+    try:
+        policy.resolve(mapping.action, mapping.policy, runtime.catalog)
+    except (LookupError, ValueError) as exc:
+        problems.append(f"mapping {mapping.name!r}, preserve or create_only_fields: {exc}")
     custom = fields.get("custom_fields")
     own = _OWN_ENTITY.get(mapping.action)
     if own is None or not isinstance(custom, dict) or any(str(k).startswith("@") for k in custom):

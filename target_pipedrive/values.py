@@ -6,39 +6,67 @@ per-record rejection naming the mapping and the field.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import pendulum
 
-VISIBLE_TO_NAMES = {
+# What `visible_to` numbers mean depends on the account's plan (v1.yaml leads POST, v2.yaml products
+# POST): Light, Growth and Professional offer 1 (owner & followers) and 3 (entire company); Premium and
+# Ultimate offer 1 (owner only), 3 (owner's visibility group), 5 (with sub-groups) and 7 (entire company).
+# So a name is turned into the number that means it on this account, never into a fixed number.
+VISIBLE_TO_NAMES_BY_GROUPS = {
     "owner": 1,
-    "owner_followers": 1,
+    "owner_only": 1,
     "private": 1,
     "owner_group": 3,
     "owner_visibility_group": 3,
-    "shared": 3,
     "owner_group_and_subgroups": 5,
     "owner_visibility_group_and_subgroups": 5,
     "entire_company": 7,
     "company": 7,
 }
+VISIBLE_TO_NAMES_WITHOUT_GROUPS = {
+    "owner": 1,
+    "owner_followers": 1,
+    "owner_and_followers": 1,
+    "private": 1,
+    "entire_company": 3,
+    "company": 3,
+    "shared": 3,
+}
+_VISIBILITY_WORDS = ("owner", "owner_group", "owner_group_and_subgroups", "entire_company")
 
 _HH_MM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+
+
+# The epochs of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years a timestamp can have.
+FIRST_EPOCH = -62_135_596_800
+LAST_EPOCH = 253_402_300_799
 
 
 def to_datetime(value: Any) -> datetime:
     """Any ISO-8601 string or epoch (seconds or milliseconds) as an aware UTC datetime."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a timestamp")
-    if isinstance(value, (int, float)) or (
+    if isinstance(value, (int, float, Decimal)) or (
         isinstance(value, str) and re.fullmatch(r"\d{9,13}(\.\d+)?", value)
     ):
         number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{value!r} is not a timestamp (not a finite number)")
         # Epochs past the year 5000 in seconds are milliseconds.
         seconds = number / 1000 if number > 95_617_584_000 else number
+        if not FIRST_EPOCH <= seconds <= LAST_EPOCH:
+            raise ValueError(
+                f"{value!r} is out of range for a timestamp: an epoch (in seconds or milliseconds since "
+                "1970) must fall between the years 1 and 9999"
+            )
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
     if isinstance(value, str):
         try:
@@ -94,15 +122,38 @@ def hh_mm(value: Any, *, what: str = "time", max_hours: int = 23) -> str:
     return f"{hours:02d}:{minutes:02d}"
 
 
-def visible_to(value: Any) -> int:
-    """Visibility as Pipedrive's integer 1, 3, 5 or 7, from the number or its name."""
-    text = str(value).strip().lower().replace(" ", "_").replace("-", "_").replace("'s", "")
-    if text in {"1", "3", "5", "7"}:
+def _visibility_text(value: Any) -> str:
+    text = str(value).strip().lower().replace("'s", "").replace("&", "and")
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def visible_to(value: Any, choices: Mapping[int, str] | None) -> int:
+    """Visibility as the number this account's plan gives that meaning, from the number or its name.
+
+    `choices` are the account's options (number → label, from the fields endpoints); None when they
+    could not be read, and then only a number is taken, as a name's number depends on the plan."""
+    text = _visibility_text(value)
+    if choices is None:
+        if text in {"1", "3", "5", "7"}:
+            return int(text)
+        raise ValueError(
+            f"{value!r}: this account does not list its visibility choices, so give the number (1, 3, 5 or 7)"
+        )
+    if text.isdigit() and int(text) in choices:
         return int(text)
-    if text in VISIBLE_TO_NAMES:
-        return VISIBLE_TO_NAMES[text]
-    names = ", ".join(sorted(set(VISIBLE_TO_NAMES) - {"owner_followers", "private", "shared", "company"}))
-    raise ValueError(f"{value!r} is not a visibility: use 1, 3, 5 or 7, or one of {names}")
+    names = VISIBLE_TO_NAMES_BY_GROUPS if set(choices) - {1, 3} else VISIBLE_TO_NAMES_WITHOUT_GROUPS
+    if text in names and names[text] in choices:
+        return names[text]
+    for number, label in choices.items():
+        if text == _visibility_text(label):
+            return number
+    valid = "; ".join(
+        " or ".join([str(number), *(repr(w) for w in _VISIBILITY_WORDS if names.get(w) == number)])
+        + f" ({label})"
+        for number, label in sorted(choices.items())
+    )
+    plan = "" if set(choices) - {1, 3} else " (visibility groups need a Premium or Ultimate plan)"
+    raise ValueError(f"{value!r} is not a visibility this Pipedrive account offers{plan}; valid: {valid}")
 
 
 def number(value: Any, *, what: str = "number") -> int | float:

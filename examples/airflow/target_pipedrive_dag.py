@@ -9,6 +9,10 @@ TARGET_PIPEDRIVE_API_URL), never from the DAG.
 Meltano keeps the pipeline's state, so each run resumes where the last one stopped; a failed run is
 retried by Airflow and, since the target never duplicates, a retry is safe. Each run leaves its
 summary (records in, written, rejected, API calls) in a JSON report named after the run's date.
+
+It imports from where each Airflow wants it: Airflow 3 (airflow.sdk and the standard provider's
+BashOperator) or Airflow 2.10. tests/meltano/test_airflow.py loads it and runs it with `airflow dags
+test` under Airflow 3, in a virtualenv of its own.
 """
 
 from __future__ import annotations
@@ -16,10 +20,16 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from airflow import DAG
-from airflow.operators.bash import BashOperator
+try:  # Airflow 3: the task SDK and the standard provider (installed with Airflow 3)
+    from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2.10
+    from airflow import DAG  # type: ignore[no-redef]
+    from airflow.operators.bash import BashOperator  # type: ignore[no-redef]
 
 PROJECT_ROOT = os.environ.get("MELTANO_PROJECT_ROOT", "/opt/meltano/project")
+# Where each run's report goes (named after the run's date); the project's output/ folder by default.
+REPORT_DIR = os.environ.get("TARGET_PIPEDRIVE_REPORT_DIR", PROJECT_ROOT + "/output/target-pipedrive/reports")
 DEFAULT_ENVIRONMENT = "sandbox"
 MELTANO_ENVIRONMENT = os.environ.get("MELTANO_ENVIRONMENT", DEFAULT_ENVIRONMENT)
 # The demo pipeline of meltano.yml; tests/meltano/test_airflow_command.py runs exactly this command.
@@ -42,7 +52,7 @@ with DAG(
         # append_env keeps the worker's variables (the token among them); these add to them.
         env={
             "MELTANO_ENVIRONMENT": MELTANO_ENVIRONMENT,
-            "TARGET_PIPEDRIVE_REPORT_FILE": PROJECT_ROOT + "/output/reports/{{ ds }}.json",
+            "TARGET_PIPEDRIVE_REPORT_FILE": REPORT_DIR + "/{{ ds }}.json",
         },
         append_env=True,
         # Meltano stops the target gracefully on timeout: it passes on the last safe state first.

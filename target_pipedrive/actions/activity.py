@@ -119,7 +119,16 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         activity_id = common.convert(payload, "activity_id", values.integer, what="activity id")
         if not body:
             return Skip("nothing to update", warnings)
-        return Write("PATCH", ACTIVITY.item(activity_id), body, "updated", warnings=warnings)
+        # The participants given merge into the activity's (policy.py): its other participants stay.
+        return Write(
+            "PATCH",
+            ACTIVITY.item(activity_id),
+            body,
+            "updated",
+            warnings=warnings,
+            entity_id=activity_id,
+            update_body=body,
+        )
     if not body:
         raise Reject("an activity needs at least a subject, a type or a link", field="subject")
-    return Write("POST", ACTIVITY.collection, body, "created", warnings=warnings)
+    return Write("POST", ACTIVITY.collection, body, "created", warnings=warnings, update_body=body)

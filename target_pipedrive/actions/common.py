@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import custom_fields as custom
 from .. import values
-from ..pipedrive.entities import Entity
+from ..pipedrive.entities import PERSON, Entity
 from ..pipedrive.fields import UnknownField
 from ..pipedrive.lookup import LookupRejected, NotAnId, digits
 from ..pipedrive.match import MatchField, UnsearchableField
@@ -121,17 +121,25 @@ def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: li
             raise Reject(str(exc), field="match_value") from exc
 
 
-def visible_to(payload: dict[str, Any]) -> int | None:
-    return convert(payload, "visible_to", values.visible_to) if given(payload, "visible_to") else None
+def visible_to(rt: Runtime, entity: Entity, payload: dict[str, Any]) -> int | None:
+    """The mapped visibility as the number that means it on this account's plan."""
+    if not given(payload, "visible_to"):
+        return None
+    choices = rt.catalog.visibility(entity if entity.fields_path else PERSON)
+    return convert(payload, "visible_to", lambda value: values.visible_to(value, choices))
 
 
 def contacts(items: list[Any]) -> list[dict[str, Any]]:
-    """API v2's email/phone objects: the first is primary, labelled work unless given."""
+    """Mapped emails or phones as API v2 items holding what the mapping gives: `value`, and `label` and
+    `primary` where given. An update merges them into the entity's list, or makes them the list, a
+    create completes them (policy.complete_contacts: label work, the first primary unless one is)."""
     result: list[dict[str, Any]] = []
     for item in items:
-        if item is None or item == "":
+        entry = dict(item) if isinstance(item, dict) else {"value": item}
+        if entry.get("value") is None or str(entry["value"]).strip() == "":
             continue
-        result.append({"value": str(item).strip(), "primary": not result, "label": "work"})
+        entry["value"] = str(entry["value"]).strip()
+        result.append(entry)
     return result
 
 

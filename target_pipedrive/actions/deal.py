@@ -8,7 +8,7 @@ from .. import values
 from ..pipedrive.entities import DEAL, ORGANIZATION, PERSON
 from ..runtime import Runtime
 from . import common
-from .plan import Reject, Skip, Write
+from .plan import Archived, Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, match_pair, visible_to_field
 
 
@@ -116,7 +116,7 @@ def _body(payload: dict[str, Any], rt: Runtime, warnings: list[str]) -> dict[str
         else:
             # Pipedrive refuses a lost reason on a deal that is not lost.
             warnings.append("lost_reason is sent only with status 'lost'; it was left out")
-    if (visibility := common.visible_to(payload)) is not None:
+    if (visibility := common.visible_to(rt, DEAL, payload)) is not None:
         body["visible_to"] = visibility
     if fields := common.custom_field_values(rt, DEAL, payload):
         body["custom_fields"] = fields
@@ -138,9 +138,24 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     if org_id is not None:
         body["org_id"] = org_id
     deleted = payload.get("status") == "deleted"
+    if found is not None and rt.finder.is_archived(DEAL, found) and not deleted:
+        raise Archived(DEAL.label, found)
+    # Lists leave archived deals out: a miss may still be an archived deal, never to be created again.
+    if (
+        found is None
+        and match is not None
+        and value is not None
+        and (archived := rt.finder.find_archived(match, value)) is not None
+    ):
+        if deleted:
+            gone = DEAL.item(archived)
+            return Write("DELETE", gone, None, "deleted", warnings=warnings, entity_id=archived)
+        raise Archived(DEAL.label, archived)
     if found is not None:
         if deleted:
-            return Write("PATCH", DEAL.item(found), {"is_deleted": True}, "deleted", warnings=warnings)
+            # API v2 deletes only with DELETE: its PATCH schema still lists is_deleted, but the
+            # migration guide says PATCH can no longer delete (a real account would keep the deal).
+            return Write("DELETE", DEAL.item(found), None, "deleted", warnings=warnings, entity_id=found)
         remembered = (match, value) if match is not None and value is not None else None
         return Write(
             "PATCH",

@@ -79,17 +79,17 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["title"] = str(payload["title"])
     if common.given(payload, "amount"):
         amount = common.convert(payload, "amount", values.number, what="amount")
-        code = (
-            common.convert(payload, "currency", values.currency)
-            if common.given(payload, "currency")
-            else rt.default_currency()
-        )
+        # Without a currency, an update keeps the lead's own (policy.lead_value reads it); a create
+        # takes the user's default currency, as Pipedrive's own forms do.
+        code = None
+        if common.given(payload, "currency"):
+            code = common.convert(payload, "currency", values.currency)
         body["value"] = {"amount": amount, "currency": code}
     elif common.given(payload, "currency"):
         warnings.append("currency without amount: the lead's value is left as it is")
     if common.given(payload, "expected_close_date"):
         body["expected_close_date"] = common.convert(payload, "expected_close_date", values.date)
-    if (visibility := common.visible_to(payload)) is not None:
+    if (visibility := common.visible_to(rt, LEAD, payload)) is not None:
         # Leads live on API v1, where visible_to is a string.
         body["visible_to"] = str(visibility)
     person_id = common.association(rt, PERSON, payload, "person", warnings)
@@ -99,11 +99,23 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     if org_id is not None:
         body["organization_id"] = org_id
     if common.given(payload, "lead_id"):
-        return Write("PATCH", LEAD.item(str(payload["lead_id"]).strip()), body, "updated", warnings=warnings)
+        lead_id = str(payload["lead_id"]).strip()
+        return Write(
+            "PATCH",
+            LEAD.item(lead_id),
+            body,
+            "updated",
+            warnings=warnings,
+            entity_id=lead_id,
+            update_body=body,
+        )
     if person_id is None and org_id is None:
         raise Reject(
             "No related organization or person, unable to create lead: map person_match_value or "
             "organization_match_value to an existing person or organization",
             field="person_match_value",
         )
-    return Write("POST", LEAD.collection, body, "created", warnings=warnings)
+    update_body = common.snapshot(body)
+    if "value" in body and body["value"]["currency"] is None:
+        body["value"] = {**body["value"], "currency": rt.default_currency()}
+    return Write("POST", LEAD.collection, body, "created", warnings=warnings, update_body=update_body)

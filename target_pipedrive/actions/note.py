@@ -62,11 +62,13 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["deal_id"] = deal_id
     if common.given(payload, "note_id"):
         note_id = common.convert(payload, "note_id", values.integer, what="note id")
-        return Write("PUT", NOTE.item(note_id), body, "updated", warnings=warnings)
+        return Write(
+            "PUT", NOTE.item(note_id), body, "updated", warnings=warnings, entity_id=note_id, update_body=body
+        )
     if len(body) == 1:
         raise Reject(
             "a note must be linked to a lead, person, organization or deal, and none was found: map lead_id "
             "or a match value of an existing entity",
             field="person_match_value",
         )
-    return Write("POST", NOTE.collection, body, "created", warnings=warnings)
+    return Write("POST", NOTE.collection, body, "created", warnings=warnings, update_body=body)

@@ -51,7 +51,7 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     body: dict[str, Any] = {}
     if common.given(payload, "name"):
         body["name"] = str(payload["name"])
-    if (visibility := common.visible_to(payload)) is not None:
+    if (visibility := common.visible_to(rt, ORGANIZATION, payload)) is not None:
         body["visible_to"] = visibility
     if fields := common.custom_field_values(rt, ORGANIZATION, payload):
         body["custom_fields"] = fields

@@ -7,7 +7,7 @@ from typing import Any
 from .. import values
 from ..pipedrive.entities import PERSON
 from ..runtime import Runtime
-from . import common
+from . import common, policy
 from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, visible_to_field
 
@@ -35,16 +35,20 @@ SPEC = ActionSpec(
         FieldSpec(
             "email",
             "Email Address",
-            "string",
-            "Email addresses for this person.",
+            "contact",
+            "Email addresses for this person: strings, or objects {value, label, primary} (labels work, "
+            "home, mobile, other). An update adds the missing ones and keeps the others "
+            "(docs/write-policy.md).",
             multiple=True,
             default={"@path": "$.traits.email"},
         ),
         FieldSpec(
             "phone",
             "Phone Number",
-            "string",
-            "Phone numbers for the person.",
+            "contact",
+            "Phone numbers for the person: strings, or objects {value, label, primary} (labels work, "
+            "home, mobile, other). An update adds the missing ones and keeps the others "
+            "(docs/write-policy.md).",
             multiple=True,
             default={"@path": "$.traits.phone"},
         ),
@@ -65,7 +69,7 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["emails"] = common.contacts(payload["email"])
     if common.given(payload, "phone"):
         body["phones"] = common.contacts(payload["phone"])
-    if (visibility := common.visible_to(payload)) is not None:
+    if (visibility := common.visible_to(rt, PERSON, payload)) is not None:
         body["visible_to"] = visibility
     if fields := common.custom_field_values(rt, PERSON, payload):
         body["custom_fields"] = fields
@@ -73,6 +77,9 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     if existing := common.update_found(PERSON, match, value, found, body, warnings, how):
         return existing
     update_body = common.snapshot(body)
+    for key in ("emails", "phones"):
+        if key in body:
+            body[key] = policy.complete_contacts(body[key])
     common.write_back(body, match, value, warnings)
     if not body.get("name"):
         emails = body.get("emails") or []

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FieldType = Literal["string", "integer", "number", "boolean", "datetime", "object"]
+FieldType = Literal["string", "integer", "number", "boolean", "datetime", "object", "contact"]
 
 VISIBLE_TO_CHOICES = ("1", "3", "5", "7")
+# The labels of a person's emails and phones (a "contact" field's `label`).
+CONTACT_LABELS = ("work", "home", "mobile", "other")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class FieldSpec:
             scalar = {"type": ["string", "number"]}
         elif self.type == "object":
             scalar = {"type": "object"}
+        elif self.type == "contact":
+            # An address or number, or {value, label, primary} (mapping/coercion.py checks the object).
+            scalar = {"type": ["string", "object"]}
         else:
             scalar = {"type": self.type}
         if self.choices:
@@ -103,8 +108,10 @@ def visible_to_field(entity: str) -> FieldSpec:
         "visible_to",
         "Visible To",
         "string",
-        f"Visibility of the {entity}: 1, 3, 5 or 7, or its name (owner, owner_group, "
-        "owner_group_and_subgroups, entire_company). If omitted, the user's default visibility applies.",
+        f"Visibility of the {entity}: a number the account's plan offers or its name (owner, owner_group, "
+        "owner_group_and_subgroups, entire_company), turned into the number that means it on this plan "
+        "(entire_company is 3 on Light/Growth/Professional, 7 on Premium/Ultimate). If omitted, the "
+        "user's default visibility applies.",
     )
 
 

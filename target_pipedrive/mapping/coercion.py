@@ -19,7 +19,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ..actions.spec import FieldSpec
+from ..actions.spec import CONTACT_LABELS, FieldSpec
 from .values import MISSING, is_number, js_number, plain_number, type_name
 
 Coercer = Callable[[Any], Any]
@@ -32,6 +32,7 @@ _EXPECTED = {
     "boolean": "a boolean (true or false)",
     "datetime": "a date-time (a string or an epoch number)",
     "object": "an object",
+    "contact": "a string or an object {value, label, primary}",
 }
 
 
@@ -114,6 +115,29 @@ def _to_object(v: Any) -> Any:
     raise Invalid(f"expected an object, got {type_name(v)}")
 
 
+def _to_contact(v: Any) -> Any:
+    """An email or phone: a string, or {value, label, primary} with a label Pipedrive offers."""
+    if not isinstance(v, dict):
+        return _to_string(v)
+    unknown = sorted(str(key) for key in v if key not in ("value", "label", "primary"))
+    if unknown:
+        raise Invalid(
+            f"expected a string or an object {{value, label, primary}} (unknown key {unknown[0]!r})"
+        )
+    if v.get("value") is None or v.get("value") == "":
+        return MISSING  # an object whose value the record lacks: no item, as a null item is none
+    contact: dict[str, Any] = {"value": _to_string(v["value"])}
+    label = v.get("label")
+    if label is not None and label != "":
+        if not isinstance(label, str) or label.strip().casefold() not in CONTACT_LABELS:
+            raise Invalid(f"label {label!r} is not one of {', '.join(CONTACT_LABELS)}")
+        contact["label"] = label.strip().casefold()
+    primary = v.get("primary")
+    if primary is not None:
+        contact["primary"] = _to_boolean(primary)
+    return contact
+
+
 _SCALAR: dict[str, Coercer] = {
     "string": _to_string,
     "integer": _to_integer,
@@ -121,6 +145,7 @@ _SCALAR: dict[str, Coercer] = {
     "boolean": _to_boolean,
     "datetime": _to_datetime,
     "object": _to_object,
+    "contact": _to_contact,
 }
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..actions import ACTION_SPECS
+from ..actions.plan import MODES, UPSERT
+from ..actions.policy import DEFAULT_POLICY, WritePolicy, policy_problems
 from ..actions.spec import ActionSpec
 from .coercion import Coercer, Invalid, compile_field
 from .directives import DirectiveError, Resolver, compile_value
@@ -21,9 +25,19 @@ from .fql_eval import Predicate, compile_trigger
 from .fql_lexer import FqlSyntaxError
 from .presets import preset_mappings
 from .setting import MAX_MAPPINGS
-from .values import MISSING, strip_missing
+from .values import MAX_STRING, MISSING, poison, strip_missing
 
-_KEYS = ("name", "enabled", "trigger", "action", "fields")
+_KEYS = (
+    "name",
+    "enabled",
+    "trigger",
+    "action",
+    "fields",
+    "mode",
+    "contacts",
+    "preserve",
+    "create_only_fields",
+)
 # Keys a ported Segment mapping may carry under another name.
 _RENAMED = {"subscribe": "trigger", "subscription": "trigger", "mapping": "fields", "actionId": "action"}
 # Segment's action slugs and titles, so a ported mapping's action can be named for the user.
@@ -52,6 +66,7 @@ class CompiledMapping:
         "enabled",
         "fields_source",
         "name",
+        "policy",
         "trigger_source",
     )
 
@@ -64,8 +79,11 @@ class CompiledMapping:
         trigger: Predicate,
         fields_source: dict[str, Any],
         fields: list[tuple[str, Resolver, Coercer]],
+        policy: WritePolicy = DEFAULT_POLICY,
     ) -> None:
         self.name = name
+        # How updates treat the entity's values (contacts, preserve, create_only_fields: actions/policy.py).
+        self.policy = policy
         self.action = action.name
         self.enabled = enabled
         self.trigger_source = trigger_source
@@ -96,8 +114,13 @@ class CompiledMapping:
                 ) from None
             if value is MISSING:
                 continue
-            if value.__class__ not in _FLAT:
-                value = strip_missing(value)
+            # Poison values (too deep, too long, infinite) are this record's reject, never the run's end.
+            kind = value.__class__
+            if kind not in _FLAT or (kind is str and len(value) > MAX_STRING) or kind is float:
+                if problem := poison(value):
+                    raise RecordRejected(self.name, key, None, problem, shown=False)
+                if kind not in _FLAT:
+                    value = strip_missing(value)
             # Segment removes empty values before validating: "" and null mean "not given".
             if value is None or value == "":
                 continue
@@ -105,6 +128,14 @@ class CompiledMapping:
                 value = coerce(value)
             except Invalid as exc:
                 raise RecordRejected(self.name, key, value, str(exc), self._hint(key)) from None
+            if value.__class__ is float and not math.isfinite(value):
+                raise RecordRejected(
+                    self.name,
+                    key,
+                    None,
+                    "is infinite (or too large), not a number Pipedrive can store",
+                    shown=False,
+                )
             if value is not MISSING:
                 payload[key] = value
         for key in self._required:
@@ -226,13 +257,24 @@ def _compile_one(index: int, raw: Any, problems: list[str]) -> CompiledMapping |
                 f"{label}: /fields should map the required field{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(missing)}"
             )
+    policy, policy_errors = policy_problems(raw)
+    problems.extend(f"{label}: {error}" for error in policy_errors)
+    mode = UPSERT if raw.get("mode") is None else raw["mode"]
+    if mode not in MODES:
+        hint = _suggest(mode.replace("-", "_").casefold(), MODES) if isinstance(mode, str) else ""
+        problems.append(
+            f'{label}: \'mode\' should be "upsert" (the default: create or update), "update_only" (never '
+            f'create) or "create_only" (never update), got {show_value(mode)}{hint}'
+        )
+    else:
+        policy = replace(policy, mode=str(mode))
     if len(problems) > before or action is None or trigger is None or not isinstance(fields_source, dict):
         return None
     # The action's field order, so a rejection names the first bad field as the user reads the table.
     order = {key: i for i, key in enumerate(action.field_keys)}
     compiled_fields.sort(key=lambda item: order[item[0]])
     return CompiledMapping(
-        str(name), action, bool(enabled), str(trigger_source), trigger, fields_source, compiled_fields
+        str(name), action, bool(enabled), str(trigger_source), trigger, fields_source, compiled_fields, policy
     )
 
 

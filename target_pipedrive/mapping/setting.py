@@ -65,6 +65,42 @@ def _mapping_object() -> th.ObjectType:
                 "`@literal`, `@arrayPath`, `@case`, `@replace`, `@json`, `@merge`, `@flatten`."
             ),
         ),
+        th.Property(
+            "mode",
+            th.StringType,
+            allowed_values=["upsert", "update_only", "create_only"],
+            description=(
+                "What the action may do: `upsert` (default) creates or updates; `update_only` never creates "
+                "(a record whose entity is not found is skipped, with the reason); `create_only` never "
+                "updates (an entity that exists is left as it is, counted as unchanged)."
+            ),
+        ),
+        th.Property(
+            "contacts",
+            th.StringType,
+            allowed_values=["merge", "replace"],
+            description=(
+                "How an update writes a person's emails and phones: `merge` (default) adds the mapped ones "
+                "that are missing and keeps the others with their labels; `replace` makes the mapped ones "
+                "the whole list. See docs/write-policy.md."
+            ),
+        ),
+        th.Property(
+            "preserve",
+            th.ArrayType(th.StringType),
+            description=(
+                "Field keys (custom field names included) written only while the entity's value is empty: "
+                "a value typed in Pipedrive is never overwritten. See docs/write-policy.md."
+            ),
+        ),
+        th.Property(
+            "create_only_fields",
+            th.ArrayType(th.StringType),
+            description=(
+                "Field keys (custom field names included) written when the entity is created, never on "
+                "update (an owner, a source, a first stage). See docs/write-policy.md."
+            ),
+        ),
         additional_properties=False,
     )
 

@@ -124,6 +124,34 @@ def strip_missing(value: Any) -> Any:
     return value
 
 
+# Poison values: limits of what a mapped value may be, so that one record cannot stop the run.
+# Pipedrive's fields hold far less; the limits only keep absurd values out of the pipeline.
+MAX_DEPTH = 100  # levels of objects and arrays in a record (input_guard.py) and in a mapped value
+MAX_STRING = 1_000_000  # characters in one mapped string
+
+
+def poison(value: Any) -> str | None:
+    """Why a value (already without absent members) cannot be sent, or None: nested deeper than
+    MAX_DEPTH, a string longer than MAX_STRING, or a number that is infinite or NaN."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = item.__class__
+        if kind is str:
+            if len(item) > MAX_STRING:
+                return f"is a text of {len(item):,} characters, more than the {MAX_STRING:,} allowed"
+        elif kind is float or kind is Decimal:
+            if item != item:
+                return "is NaN, not a number Pipedrive can store"
+            if not math.isfinite(float(item)):
+                return "is infinite (or too large), not a number Pipedrive can store"
+        elif kind is dict or kind is list:
+            if depth > MAX_DEPTH:
+                return f"is nested more than {MAX_DEPTH} levels deep"
+            stack.extend((child, depth + 1) for child in (item.values() if kind is dict else item))
+    return None
+
+
 def type_name(value: Any) -> str:
     """The JSON type of a value, for messages."""
     if value is MISSING:

@@ -16,8 +16,11 @@ Retries (at most `max_retries`, default 5, after the first attempt):
   once the request was sent, a 5xx (the gateway may have committed it) or an unreadable 2xx it raises
   WriteOutcomeUnknown (with method, path and body), so that the caller looks the entity up before it
   tries again and no retry ever creates a second entity.
-- Never retried: 401 (PipedriveAuthError), a non-JSON 403 (PipedriveBlocked, which also stops the
-  client), other 4xx and 2xx with success: false (PipedriveRequestError, the record's fault).
+- Never retried: 401 (PipedriveAuthError), 402 and JSON 403s of feature capping (AccountRefused: the
+  account, not the record), a non-JSON 403 (PipedriveBlocked); each of these stops the client, so that
+  later calls raise it without sending. Other 4xx and 2xx with success: false raise
+  PipedriveRequestError, the record's fault.
+- `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
 Thread-safe: the SDK may drain sinks in parallel threads sharing this client.
@@ -40,17 +43,20 @@ from requests.structures import CaseInsensitiveDict
 
 from .envelope import ApiResponse, error_text, read_json
 from .errors import (
+    AccountRefused,
     DailyBudgetExhausted,
     PipedriveAuthError,
     PipedriveBlocked,
     PipedriveError,
     PipedriveRequestError,
     PipedriveUnavailable,
+    RunInterrupted,
     WriteOutcomeUnknown,
 )
 from .pacing import Pacer
 from .redact import protect, release, scrub
 from .retry import seconds_header, wait_after_429, wait_after_failure
+from .server_clock import ServerClock
 from .stats import ClientStats
 
 __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
@@ -98,6 +104,12 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
 
 
+def _feature_capping(payload: dict[str, Any] | None) -> str:
+    """The `code` of a 403 that a limit of the account's plan gives (feature_capping_…), else ""."""
+    code = payload.get("code") if isinstance(payload, dict) else None
+    return code if isinstance(code, str) and code.startswith("feature_capping") else ""
+
+
 def _query(params: dict[str, Any] | None) -> dict[str, Any] | None:
     # Pipedrive wants true/false; requests would send True/False.
     if not params:
@@ -137,9 +149,13 @@ class PipedriveClient:
         self.max_retries = max(0, max_retries)
         self.logger = logger or logging.getLogger("target_pipedrive.http")
         self.stats = ClientStats()
+        # Pipedrive's clock, read off every answer: lost-create recovery asks in Pipedrive's time.
+        self.server_clock = ServerClock()
         self._timeouts = (min(timeout, _MAX_CONNECT_TIMEOUT), timeout)
         self._sleep = sleep
-        self._pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=sleep, logger=self.logger)
+        # Set when the run is stopping (SIGTERM): waits end at once and nothing more is sent.
+        self._interrupted = threading.Event()
+        self._pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=self.wait, logger=self.logger)
         self._session = requests.Session()
         self._session.headers.update(
             {"x-api-token": token, "Accept": "application/json", "User-Agent": user_agent or _user_agent()}
@@ -167,8 +183,19 @@ class PipedriveClient:
             release_token()
 
     def wait(self, seconds: float) -> None:
-        """Sleep on the client's clock (which runs faster against a sped-up sandbox)."""
-        self._sleep(seconds)
+        """Sleep on the client's clock (which runs faster against a sped-up sandbox); RunInterrupted
+        as soon as the run is stopping, so that no backoff or 429 wait outlives a SIGTERM."""
+        if self._sleep is time.sleep:
+            self._interrupted.wait(seconds)
+        elif not self._interrupted.is_set():
+            self._sleep(seconds)
+        if self._interrupted.is_set():
+            raise RunInterrupted
+
+    def interrupt(self) -> None:
+        """The run is stopping: end every wait now, and send nothing more (from any thread)."""
+        self._stop(RunInterrupted)
+        self._interrupted.set()
 
     # The verbs. Paths are full API paths: /api/v2/persons/5, /api/v1/notes.
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
@@ -261,9 +288,10 @@ class PipedriveClient:
                 outcome.wait,
             )
             if outcome.everyone:
-                self._pacer.pause(outcome.wait)  # the wait itself happens in wait_turn, for all threads
+                # The wait itself happens in wait_turn, for all threads (searches only after a search 429).
+                self._pacer.pause(outcome.wait, search=search)
             else:
-                self._sleep(outcome.wait)
+                self.wait(outcome.wait)
 
     def _encode(self, method: str, path: str, body: dict[str, Any] | None) -> bytes | None:
         if body is None:
@@ -332,7 +360,9 @@ class PipedriveClient:
     ) -> ApiResponse | _Again:
         status, headers = response.status_code, response.headers
         payload = read_json(response)
-        self._pacer.observe(headers)
+        self._pacer.observe(headers, search=_is_search(path))
+        created = method == "POST" and status < 300
+        self.server_clock.observe(headers, (payload or {}).get("data"), created=created)
         blocked = status == 403 and payload is None
         self.stats.sent(method, path, charged=status not in (401, 429) and not blocked, headers=headers)
         self.logger.debug("%s %s → HTTP %d", method, path, status)
@@ -346,7 +376,15 @@ class PipedriveClient:
                 raise DailyBudgetExhausted(retry_after)
             return _Again(wait_after_429(headers, attempt), "rate limited (HTTP 429)", everyone=True)
         if status == 401:
+            # The token is refused for every request: stop, not one reject per record.
+            self._stop(lambda: PipedriveAuthError(method, path))
             raise PipedriveAuthError(method, path)
+        if status == 402 or (status == 403 and _feature_capping(payload)):
+            refused = AccountRefused(
+                status, method, path, self._scrub(error_text(payload)), _feature_capping(payload)
+            )
+            self._stop(lambda: refused)
+            raise refused
         if blocked:
             self._stop(lambda: PipedriveBlocked(method, path))
             raise PipedriveBlocked(method, path)

@@ -12,6 +12,8 @@ class Entity:
     fields_path: str | None  # the field catalogue of this entity
     search_path: str | None  # the entity's own search endpoint
     label: str  # as a person reads it in messages
+    # Where archived entities are listed (deals, leads): the collection's list leaves them out.
+    archived_path: str | None = None
 
     def item(self, entity_id: int | str) -> str:
         return f"{self.collection}/{entity_id}"
@@ -25,10 +27,14 @@ ORGANIZATION = Entity(
     "/api/v2/organizations/search",
     "organization",
 )
-DEAL = Entity("deal", "/api/v2/deals", "/api/v2/dealFields", "/api/v2/deals/search", "deal")
+DEAL = Entity(
+    "deal", "/api/v2/deals", "/api/v2/dealFields", "/api/v2/deals/search", "deal", "/api/v2/deals/archived"
+)
 ACTIVITY = Entity("activity", "/api/v2/activities", "/api/v2/activityFields", None, "activity")
 # Leads and notes have no CRUD in API v2; leads carry the deal custom fields.
-LEAD = Entity("lead", "/api/v1/leads", "/api/v2/dealFields", "/api/v2/leads/search", "lead")
+LEAD = Entity(
+    "lead", "/api/v1/leads", "/api/v2/dealFields", "/api/v2/leads/search", "lead", "/api/v1/leads/archived"
+)
 NOTE = Entity("note", "/api/v1/notes", None, None, "note")
 
 MATCHABLE = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL)}

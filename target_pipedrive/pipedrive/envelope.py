@@ -8,7 +8,8 @@ from typing import Any
 
 import requests
 
-_ERROR_KEYS = ("error", "error_info", "code", "errorCode", "field_code")
+# v1.yaml's error examples also answer {"message": …} and {"status": "error", "errors": {field: [why]}}.
+_ERROR_KEYS = ("error", "error_info", "message", "errors", "code", "errorCode", "field_code")
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,41 @@ class PipedriveAuthError(PipedriveError):
         where = f"{method} {path}: " if method else ""
         super().__init__(
             f"{where}Pipedrive refused the API token (HTTP 401): check api_token "
-            "(Pipedrive → Settings → Personal preferences → API) and that it belongs to this company's domain"
+            "(Pipedrive → Settings → Personal preferences → API) and that it belongs to this company's "
+            "domain. No further requests were sent; the run resumes from the last state once the token "
+            "is fixed"
         )
+
+
+class AccountRefused(PipedriveError):
+    """Pipedrive refuses every request of the company, not this one record: HTTP 402 (the company
+    account is not open) or a JSON 403 whose `code` starts with `feature_capping` (a limit of the plan,
+    e.g. `feature_capping_deals_limit`). The client stops: later calls raise it without sending."""
+
+    def __init__(self, status: int, method: str, path: str, pipedrive_error: str, code: str = "") -> None:
+        self.status, self.method, self.path, self.code = status, method, path, code
+        self.pipedrive_error = pipedrive_error
+        if status == 402:
+            what = (
+                "the company account is not open (its subscription has ended or a payment is due). "
+                "Reopen it in Pipedrive (Settings → Billing)"
+            )
+        else:
+            what = (
+                f"the account has reached a limit of its plan ({code}). Raise the limit (upgrade the plan "
+                "in Pipedrive → Settings → Billing) or delete entities you no longer need"
+            )
+        super().__init__(
+            f"{method} {path} → HTTP {status}: {pipedrive_error}. Pipedrive refuses this for every record: "
+            f"{what}, then run again; it resumes from the last state. No further requests were sent"
+        )
+
+
+class RunInterrupted(PipedriveError):
+    """The run is being stopped (SIGTERM or SIGINT): no request is sent and no wait is finished."""
+
+    def __init__(self) -> None:
+        super().__init__("the run is stopping: request not sent")
 
 
 class PipedriveBlocked(PipedriveError):

@@ -90,6 +90,17 @@ class FieldCatalog:
                 self._fields[entity.fields_path] = [_parse_field(item) for item in items]
             return self._fields[entity.fields_path]
 
+    def visibility(self, entity: Entity) -> dict[int, str] | None:
+        """The account's `visible_to` choices (number → label), which depend on its plan; None when
+        the entity's field catalogue does not list them."""
+        for candidate in self.fields(entity):
+            if candidate.key == "visible_to" and candidate.options:
+                try:
+                    return {int(option_id): label for label, option_id in candidate.options.items()}
+                except (TypeError, ValueError):
+                    return None
+        return None
+
     def resolve(self, entity: Entity, wanted: str) -> FieldDef:
         """A field by its key (exact) or by its name as a person sees it (case-insensitive)."""
         cache_key = (entity.name, wanted)

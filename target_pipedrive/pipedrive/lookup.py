@@ -45,6 +45,15 @@ def normalize(match: MatchField, value: str) -> str:
     return value.strip().casefold()
 
 
+def as_item(hit: Any) -> dict[str, Any]:
+    """A search hit as the entity it found. Pipedrive's OpenAPI files describe two forms for the same
+    answers (itemSearch/field's schema wraps each hit as {result_score, item}, its example is the flat
+    {id, <field>}), so both are read: the hit's `item` when it has one, else the hit itself."""
+    if isinstance(hit, dict) and isinstance(hit.get("item"), dict):
+        return hit["item"]
+    return hit if isinstance(hit, dict) else {}
+
+
 def identity_scope(match: MatchField) -> str:
     """The ledger scope of ids found or created by this match field."""
     return f"id:{match.entity.name}:{match.key}"
@@ -74,7 +83,13 @@ class EntityFinder:
         self._identity_map = identity_map
         self._known: dict[tuple[str, str, str], int] = {}
         self._indexes: dict[str, EntityIndex] = {}
+        # Archived entities (deals): left out of the lists, listed apart, read only when a lookup
+        # misses, so that a record for an archived deal never creates a second one.
+        self._archived: dict[str, EntityIndex] = {}
+        self._archived_ids: set[tuple[str, int]] = set()
         self._search_tokens: dict[str, int] = {}
+        # Entities read one at a time this run (by id, or to merge a list into): (entity, id) → as held.
+        self._read: dict[tuple[str, str], dict[str, Any]] = {}
         # Ids known only from the ledger, not yet confirmed by a write this run.
         self._from_ledger: set[tuple[str, int]] = set()
         self._lock = threading.RLock()
@@ -137,21 +152,65 @@ class EntityFinder:
             self.remember(match, value, found)
         return found
 
+    def find_archived(self, match: MatchField, value: str) -> int | None:
+        """The archived entity holding `value` in the match field, when its type can be archived
+        (deals: since 2025-07-15 lists and lookups by list leave archived deals out)."""
+        path = match.entity.archived_path
+        if path is None:
+            return None
+        if match.kind == "id":
+            text = str(value).strip()
+            return int(text) if text.isdigit() and self.is_archived(match.entity, int(text)) else None
+        with self._lock:
+            index = self._archived.setdefault(match.entity.name, EntityIndex(match.entity, normalize))
+            while not index.complete:
+                self._load_page(index, path)
+            ids = sorted(index.ids(match, value))
+        return ids[0] if ids else None
+
+    def is_archived(self, entity: Entity, entity_id: int) -> bool:
+        """Whether an entity read by id (or listed as archived) this run is archived."""
+        with self._lock:
+            if (entity.name, entity_id) in self._archived_ids:
+                return True
+            index = self._archived.get(entity.name)
+            return index is not None and entity_id in index.items
+
+    def archived(self, entity: Entity, entity_id: int) -> None:
+        """Pipedrive says this entity is archived (it refused an edit of it)."""
+        with self._lock:
+            self._archived_ids.add((entity.name, entity_id))
+
     def confirmed(self, entity_name: str, entity_id: int) -> None:
         """Pipedrive accepted a write to this id: it exists, whoever remembered it."""
         with self._lock:
             self._from_ledger.discard((entity_name, entity_id))
 
-    def current(self, entity: Entity, entity_id: int) -> dict[str, Any] | None:
-        """The entity as Pipedrive holds it, when the prefetched list has it (None: not known here)."""
-        index = self._indexes.get(entity.name)
-        return index.items.get(entity_id) if index is not None else None
-
-    def written(self, entity: Entity, entity_id: int, body: dict[str, Any]) -> None:
-        """Keep the prefetched list current with what this run wrote."""
+    def current(self, entity: Entity, entity_id: int | str) -> dict[str, Any] | None:
+        """The entity as Pipedrive holds it, when the prefetched list has it or this run read it
+        (None: not known here)."""
         with self._lock:
-            if (index := self._indexes.get(entity.name)) is not None:
+            index = self._indexes.get(entity.name)
+            if index is not None and isinstance(entity_id, int) and entity_id in index.items:
+                return index.items[entity_id]
+            return self._read.get((entity.name, str(entity_id)))
+
+    def read(self, entity: Entity, entity_id: int | str, item: dict[str, Any]) -> None:
+        """An entity as a GET returned it: current() knows it for the rest of the run."""
+        with self._lock:
+            self._read[(entity.name, str(entity_id))] = item
+
+    def written(self, entity: Entity, entity_id: int | str, body: dict[str, Any]) -> None:
+        """Keep the prefetched list (and the entities read) current with what this run wrote."""
+        with self._lock:
+            if (index := self._indexes.get(entity.name)) is not None and isinstance(entity_id, int):
                 index.written(entity_id, body)
+            if (held := self._read.get((entity.name, str(entity_id)))) is not None:
+                for key, value in body.items():
+                    if key == "custom_fields" and isinstance(value, dict):
+                        held["custom_fields"] = {**(held.get("custom_fields") or {}), **value}
+                    else:
+                        held[key] = value
 
     def forget(self, entity_name: str, entity_id: int) -> None:
         """An id that turned out not to exist (deleted or merged): out of every cache."""
@@ -161,6 +220,7 @@ class EntityFinder:
                 del self._known[key]
             if (index := self._indexes.get(entity_name)) is not None:
                 index.deleted(entity_id)
+            self._read.pop((entity_name, str(entity_id)), None)
         if self._ledger is not None:
             self._ledger.forget_entity(entity_name, entity_id)
 
@@ -189,11 +249,11 @@ class EntityFinder:
                 return None
             return sorted(index.ids(match, value))
 
-    def _load_page(self, index: EntityIndex) -> None:
+    def _load_page(self, index: EntityIndex, path: str | None = None) -> None:
         params: dict[str, Any] = {"limit": PAGE_SIZE}
         if index.cursor:
             params["cursor"] = index.cursor
-        response = self._client.get(index.entity.collection, params)
+        response = self._client.get(path or index.entity.collection, params)
         extra = response.additional_data if isinstance(response.additional_data, dict) else {}
         index.add_page(response.data or [], extra.get("next_cursor"))
 
@@ -213,6 +273,10 @@ class EntityFinder:
         data = response.data or {}
         if isinstance(data, dict) and data.get("is_deleted"):
             return None
+        if isinstance(data, dict) and data.get("is_archived"):
+            self.archived(entity, int(text))
+        if isinstance(data, dict):
+            self.read(entity, int(text), data)
         return int(text)
 
     def _search(self, match: MatchField, value: str) -> list[int]:
@@ -224,8 +288,10 @@ class EntityFinder:
                 "match": "exact",
                 "limit": _SEARCH_PAGE,
             }
-            items = self._client.paginate_v2("/api/v2/itemSearch/field", params)
-            return sorted({int(item["id"]) for item in items if self._custom_equals(match, item, value)})
+            hits = (as_item(hit) for hit in self._client.paginate_v2("/api/v2/itemSearch/field", params))
+            return sorted(
+                {int(item["id"]) for item in hits if "id" in item and self._custom_equals(match, item, value)}
+            )
         assert match.entity.search_path is not None
         params = {
             "term": value,
@@ -235,7 +301,7 @@ class EntityFinder:
         }
         found: set[int] = set()
         for result in self._client.paginate_v2(match.entity.search_path, params, items_key="items"):
-            item = result.get("item", result)
+            item = as_item(result)
             if has_value(match, item, value, normalize):
                 found.add(int(item["id"]))
         return sorted(found)

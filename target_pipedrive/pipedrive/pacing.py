@@ -6,6 +6,10 @@ requests and one for searches, each at 80% of the limit so that a second client 
 clock skew between us and the gateway) still fits. The overall limit is learned from x-ratelimit-limit
 unless it was configured. When the server says its window is nearly spent (x-ratelimit-remaining < 2)
 or a 429 asks for a wait, every thread holds off until then: one shared Pacer per client.
+
+Search answers describe the search window, not the general one: their x-ratelimit-limit is the search
+limit (10) and, after a search 429, x-ratelimit-reset is a penalty of several seconds. So a search answer
+never teaches the overall limit, and its hints pause searches only, for as long as the penalty says.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ SEARCH_BURST = 10
 MARGIN = 0.8
 NEARLY_SPENT = 2  # x-ratelimit-remaining below this pauses everyone until x-ratelimit-reset
 MAX_HINT_PAUSE = 5.0  # a window is 2 s; a larger reset hint is not about the burst window
+MAX_SEARCH_PENALTY = 60.0  # a search 429's penalty reset (10 s seen live), bounded against nonsense
 BURST = 4  # requests that may leave together; the rest of a window's worth is spread evenly
 
 
@@ -76,7 +81,7 @@ class SmoothedWindow(SlidingWindow):
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
     try:
         return int(float(headers.get(name, "")))
-    except ValueError:
+    except (ValueError, OverflowError):  # garbled, or "inf" from a hostile gateway
         return None
 
 
@@ -98,6 +103,7 @@ class Pacer:
         self.search = SmoothedWindow(with_margin(search_limit), seconds=window)
         self._clock, self._sleep = clock, sleep
         self._paused_until = float("-inf")
+        self._searches_paused_until = float("-inf")
         self._lock = threading.Lock()
         self._logger = logger or logging.getLogger(__name__)
 
@@ -110,7 +116,7 @@ class Pacer:
                 delay = max(
                     self._paused_until - now,
                     self.overall.delay(now),
-                    self.search.delay(now) if search else 0.0,
+                    max(self._searches_paused_until - now, self.search.delay(now)) if search else 0.0,
                 )
                 if delay <= 0:
                     # Both windows are taken at once: no thread holds one slot while it waits for the other.
@@ -121,20 +127,27 @@ class Pacer:
             self._sleep(delay)
             waited += delay
 
-    def pause(self, seconds: float) -> None:
-        """No thread sends anything for `seconds` from now (a 429's Retry-After, a spent window)."""
+    def pause(self, seconds: float, *, search: bool = False) -> None:
+        """No thread sends anything for `seconds` from now (a 429's Retry-After, a spent window);
+        with `search`, only searches wait (the search window is Pipedrive's separate one)."""
         with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
+            if search:
+                self._searches_paused_until = max(self._searches_paused_until, self._clock() + seconds)
+            else:
+                self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def observe(self, headers: Mapping[str, str]) -> None:
+    def observe(self, headers: Mapping[str, str], *, search: bool = False) -> None:
+        """Learn from an answer's rate-limit headers; `search`: the answer of a search request."""
         limit = _int_header(headers, "x-ratelimit-limit")
-        if self._learn and limit and limit > 0:
+        if self._learn and not search and limit and limit > 0:
             with self._lock:
                 if self.overall.limit != with_margin(limit):
                     self.overall.set_limit(with_margin(limit))
         remaining = _int_header(headers, "x-ratelimit-remaining")
         if remaining is not None and remaining < NEARLY_SPENT:
             reset = _int_header(headers, "x-ratelimit-reset")
-            wait = min(MAX_HINT_PAUSE, reset if reset and reset > 0 else WINDOW_SECONDS)
-            self._logger.info("Rate window nearly spent (%d left): pausing %.1f s", remaining, wait)
-            self.pause(wait)
+            longest = MAX_SEARCH_PENALTY if search else MAX_HINT_PAUSE
+            wait = min(longest, reset if reset and reset > 0 else WINDOW_SECONDS)
+            window = "Search rate window" if search else "Rate window"
+            self._logger.info("%s nearly spent (%d left): pausing %.1f s", window, remaining, wait)
+            self.pause(wait, search=search)

@@ -1,7 +1,10 @@
-"""target-pipedrive-tools: `fields` lists the account's fields, `check` validates a config against it.
+"""target-pipedrive-tools: `fields` lists the account's fields, `check` validates a config against it,
+`replay` sends the records of a reject file through the mappings again.
 
-Both only read from Pipedrive. Exit codes: 0 fine, 1 the check found problems, 2 the config or the
-account could not be used at all. The token is never printed: it travels in a header only.
+`fields` and `check` only read from Pipedrive; `replay` writes (unless --dry-run), as the target does.
+Exit codes: 0 fine, 1 the check found problems (replay: records still rejected), 2 the config, the
+reject file or the account could not be used at all. The token is never printed: it travels in a
+header only.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..pipedrive.errors import PipedriveError
 from .check import check
 from .config import ConfigError, load_config
 from .connect import connect
 from .fields import ALIASES, ENTITIES, as_json, as_text, discover
+from .replay import ReplayError, replay
 
 EXIT_PROBLEMS = 1
 EXIT_UNUSABLE = 2
@@ -34,6 +39,24 @@ def _parser() -> argparse.ArgumentParser:
     fields.add_argument("--json", action="store_true", help="JSON instead of a table")
     checker = commands.add_parser("check", help="check a config against the account, writing nothing")
     checker.add_argument("--config", action="append", required=True, help=config_help)
+    replayer = commands.add_parser(
+        "replay",
+        help="send the records of a reject file through the mappings again; those that still fail go to a "
+        "new reject file",
+    )
+    replayer.add_argument("--config", action="append", required=True, help=config_help)
+    replayer.add_argument("rejects", type=Path, metavar="REJECTS.jsonl", help="a reject file of the target")
+    replayer.add_argument(
+        "--output",
+        type=Path,
+        help="the new reject file, for the records that still fail (default: beside the reject file, "
+        "NAME.replay.jsonl)",
+    )
+    replayer.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="look everything up, write nothing: show what a replay would do",
+    )
     return parser
 
 
@@ -43,13 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logger = logging.getLogger("target-pipedrive-tools")
     try:
         config = load_config(args.config)
+        if args.command == "replay":
+            return replay(config, args.rejects, args.output, dry_run=args.dry_run)
         runtime = connect(config, logger)
         if args.command == "fields":
             found = discover(runtime.catalog, args.entity)
             print(json.dumps(as_json(found), indent=2) if args.json else as_text(found))
             return 0
         problems = check(config, runtime)
-    except (ConfigError, ValueError, PipedriveError) as exc:
+    except (ConfigError, ReplayError, ValueError, PipedriveError) as exc:
         print(f"target-pipedrive-tools: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     for problem in problems:

@@ -29,6 +29,28 @@ def sped_up_clock(speed: float) -> dict[str, Any]:
     return {"clock": lambda: time.monotonic() * speed, "sleep": lambda seconds: time.sleep(seconds / speed)}
 
 
+def open_ledger(
+    config: Mapping[str, Any], account: str, logger: logging.Logger, *, read_only: bool | None = None
+) -> Ledger | None:
+    """The sync ledger of the settings (ledger_url, else ledger_path; None when both are empty). A run
+    that writes takes the account's writer lock first (waiting up to ledger_lock_wait) and records the
+    account as known. LedgerUnusable (a ValueError) names the ledger and the fix."""
+    where = config.get("ledger_url") or config.get("ledger_path")
+    if not where:
+        return None
+    dry = bool(config.get("dry_run")) if read_only is None else read_only
+    setting_name = "ledger_url" if config.get("ledger_url") else "ledger_path"
+    ledger = Ledger(where, account, read_only=dry, setting=setting_name)
+    if not dry:
+        try:
+            ledger.lock_writer(float(setting(config, "ledger_lock_wait", 300)), on_wait=logger.warning)
+            ledger.mark_run()
+        except BaseException:
+            ledger.close()
+            raise
+    return ledger
+
+
 def connect(config: Mapping[str, Any], logger: logging.Logger, *, for_run: bool = False) -> Runtime:
     """The runtime for `config`; ValueError when the domain or api_url cannot be used.
 
@@ -46,8 +68,8 @@ def connect(config: Mapping[str, Any], logger: logging.Logger, *, for_run: bool 
     segment = for_run and config.get("strategy") == "segment"
     full_refresh = for_run and bool(config.get("full_refresh"))
     ledger = None
-    if for_run and not segment and (ledger_path := config.get("ledger_path")):
-        ledger = Ledger(ledger_path, base_url, read_only=bool(config.get("dry_run")))
+    if for_run and not segment:
+        ledger = open_ledger(config, base_url, logger)
     return Runtime(
         client=client,
         catalog=FieldCatalog(client),
@@ -68,4 +90,5 @@ def connect(config: Mapping[str, Any], logger: logging.Logger, *, for_run: bool 
         # Segment always writes, changed or not.
         skip_unchanged=not segment,
         full_refresh=full_refresh,
+        settle_seconds=float(setting(config, "outcome_settle", 600)),
     )

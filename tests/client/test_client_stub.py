@@ -10,6 +10,7 @@ import pytest
 
 from target_pipedrive.pipedrive.client import PipedriveClient
 from target_pipedrive.pipedrive.errors import (
+    AccountRefused,
     DailyBudgetExhausted,
     PipedriveRequestError,
     PipedriveUnavailable,
@@ -55,10 +56,7 @@ def test_success_false_in_a_200_is_an_error(stub):
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (
-            {"success": False, "error": "Limit reached", "code": "feature_capping_deals_limit"},
-            "feature_capping",
-        ),
+        ({"success": False, "error": "Not allowed", "code": "permission_denied"}, "permission_denied"),
         ({"success": False, "errorCode": 404}, "404"),
         ({"unexpected": "shape"}, "no error text"),
         ({"success": False, "error": {"nested": ["odd"]}}, "nested"),
@@ -68,6 +66,24 @@ def test_error_text_is_read_defensively(stub, body, expected):
     stub.script(Reply(403 if "code" in body else 404, body))
     c, _ = fake_client(stub.url)
     with pytest.raises(PipedriveRequestError, match=expected):
+        c.get("/api/v2/deals/1")
+    assert len(stub.seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (402, {"success": False, "error": "Company account is not open"}),
+        (403, {"success": False, "error": "Limit reached", "code": "feature_capping_deals_limit"}),
+    ],
+)
+def test_an_account_refusal_stops_the_client(stub, status, body):
+    # 402 and feature capping hold for every request of the account: the second call sends nothing.
+    stub.script(Reply(status, body))
+    c, _ = fake_client(stub.url)
+    with pytest.raises(AccountRefused, match=f"HTTP {status}"):
+        c.post("/api/v2/deals", {"title": "A"})
+    with pytest.raises(AccountRefused):
         c.get("/api/v2/deals/1")
     assert len(stub.seen) == 1
 

@@ -135,3 +135,38 @@ def test_threads_share_the_window():
     assert len(sent) == 15
     # Any 5 consecutive requests span at least one window.
     assert all(sent[i + 4] - sent[i] >= 0.2 - 0.005 for i in range(len(sent) - 4))
+
+
+def test_a_search_answer_does_not_teach_the_overall_limit():
+    # Pipedrive's search answers carry the search window's limit (10): learning it would cut
+    # every request to 8 per 2 s.
+    fake = FakeTime()
+    p = pacer(fake)
+    p.observe({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "99"})
+    p.observe({"x-ratelimit-limit": "10", "x-ratelimit-remaining": "9"}, search=True)
+    assert p.overall.limit == 80
+
+
+def test_a_nearly_spent_search_window_pauses_searches_only_for_the_whole_penalty():
+    fake = FakeTime()
+    p = pacer(fake)
+    # After a search 429 Pipedrive sets the search window's reset to a 10 s penalty.
+    p.observe(
+        {"x-ratelimit-limit": "10", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "10"}, search=True
+    )
+    start = fake.now
+    p.wait_turn()  # other requests are not held by the search window's penalty
+    assert fake.now == start
+    p.wait_turn(search=True)
+    assert fake.now - start >= 10.0
+
+
+def test_a_search_pause_leaves_other_requests_alone():
+    fake = FakeTime()
+    p = pacer(fake)
+    p.pause(10.0, search=True)
+    start = fake.now
+    p.wait_turn()
+    assert fake.now == start
+    p.wait_turn(search=True)
+    assert fake.now - start >= 10.0

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pipedrive_sandbox.server import SandboxServer
 
 from benchmarks.configs import MIXED_MAPPINGS
 from benchmarks.events import mixed_events
 from benchmarks.soak_tap import TapInput, run_until_done
-from target_pipedrive.sandbox.server import SandboxServer
 
 # Seed 11: every kind of event, and two orders completed again (updates) at records 13 and 20.
 EVENTS = mixed_events(24, seed=11)

@@ -12,7 +12,7 @@ from benchmarks.soak_compare import differences
 from benchmarks.soak_tap import TapInput, run_target_once
 
 from .conftest import SPEED, fast_settings
-from .requests_log import first_faulted, made_for
+from .requests_log import first_faulted, made_for, option_ids
 from .singer_output import assert_no_traceback, emitted_offsets, stopped_at_line
 
 FATAL_FAULTS = {
@@ -47,7 +47,7 @@ def test_fatal_error_passes_no_state_past_the_failing_record_and_a_rerun_complet
     last = offsets[-1]
     # A state after every record, up to the one before the record whose request the fault hit.
     assert offsets == list(range(1, last + 1))
-    assert made_for(first_faulted(sandbox.log(), (status,)), tap.events[last])
+    assert made_for(first_faulted(sandbox.log(), (status,)), tap.events[last], option_ids(sandbox))
 
     # Every record before that state is written: nothing a fault-free run of them leaves is missing.
     prefix_server = sandbox_factory(speed=SPEED)

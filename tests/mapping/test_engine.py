@@ -229,12 +229,13 @@ class TestCompileErrors:
             "custom_fields",
             "mapping 'X' (#3): /fields/match_value/@path should be a string but it is an integer.",
             "mapping #4: unknown key 'triger' (did you mean 'trigger'?); a mapping has name, enabled, "
-            "trigger, action, fields",
+            "trigger, action, fields, mode, contacts, preserve, create_only_fields",
             "mapping #4: 'name' is required: a non-empty string that names the mapping",
             "mapping #4: 'trigger' is required: an FQL condition such as 'type = \"identify\"' "
             "(the action's usual one is 'type = \"identify\"')",
             "mapping #4: 'fields' should be an object, got []: the action's field keys and their mappings",
-            'mapping #5: expected an object with name, enabled, trigger, action, fields, got "not an object"',
+            "mapping #5: expected an object with name, enabled, trigger, action, fields, mode, contacts, "
+            'preserve, create_only_fields, got "not an object"',
             "mapping 'Y' (#6): 'enabled' should be true or false, got \"yes\"",
             "mapping 'Y' (#6): 'trigger' is required: an FQL condition such as 'type = \"identify\"' "
             '(the action\'s usual one is \'type = "track" and event = "Note Upserted"\')',

@@ -20,7 +20,19 @@ def test_declares_mappings() -> None:
     assert declared["maxItems"] == 50
     item = declared["items"]
     assert item["additionalProperties"] is False
-    assert set(item["properties"]) == {"name", "enabled", "trigger", "action", "fields"}
+    assert set(item["properties"]) == {
+        "name",
+        "enabled",
+        "trigger",
+        "action",
+        "fields",
+        "mode",
+        "contacts",
+        "preserve",
+        "create_only_fields",
+    }
+    assert item["properties"]["contacts"]["enum"] == ["merge", "replace"]
+    assert item["properties"]["mode"]["enum"] == ["upsert", "update_only", "create_only"]
     assert item["properties"]["action"]["enum"] == list(ACTION_SPECS)
     assert item["properties"]["enabled"]["default"] is True
     assert set(item["required"]) == {"name", "trigger", "action", "fields"}

@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from target_pipedrive.settings import SETTINGS
+from target_pipedrive.settings import SETTINGS, meltano_output_defaults
 
-from .project import DEMO_ENVIRONMENT, REPO_ROOT, TARGET
+from .project import DEMO_ENVIRONMENT, REPO_ROOT, TAP, TARGET
 
 # JSON Schema type → the Meltano setting kinds that carry it.
 KINDS = {
@@ -20,6 +20,9 @@ KINDS = {
     "array": {"array"},
     "object": {"object"},
 }
+
+
+MELTANO_DEFAULTS = meltano_output_defaults({"MELTANO_PROJECT_ROOT": "$MELTANO_PROJECT_ROOT"})
 
 
 def _project() -> dict[str, Any]:
@@ -49,7 +52,10 @@ def test_setting_kinds_defaults_and_secrets_agree():
         assert setting["kind"] in KINDS[_json_type(schema)], setting["name"]
         assert setting.get("description"), setting["name"]
         assert bool(setting.get("sensitive")) == bool(schema.get("secret")), setting["name"]
-        if "default" in schema:
+        if setting["name"] in MELTANO_DEFAULTS:
+            # The run's files: under the project's output/ folder, as the target puts them under Meltano.
+            assert setting.get("value") == MELTANO_DEFAULTS[setting["name"]], setting["name"]
+        elif "default" in schema:
             assert setting.get("value") == schema["default"], setting["name"]
         if "enum" in schema:
             assert [o["value"] for o in setting["options"]] == schema["enum"], setting["name"]
@@ -62,3 +68,11 @@ def test_demo_environment_runs_the_sample_config():
     [loader] = [p for p in environment["config"]["plugins"]["loaders"] if p["name"] == TARGET]
     assert loader["config"]["mappings"] == sample["mappings"]
     assert loader["config"]["organization_field"] == sample["organization_field"]
+
+
+def test_a_job_and_a_nightly_schedule_run_the_demo_pipeline():
+    project = _project()
+    [job] = project["jobs"]
+    assert job["tasks"] == [f"{TAP} {TARGET}"]
+    [schedule] = project["schedules"]
+    assert (schedule["job"], schedule["interval"]) == (job["name"], "@daily")

@@ -137,10 +137,18 @@ def test_deal_status_deleted_marks_existing_deal_deleted(tmp_path, sandbox, base
     cfg = config(base_config, DEAL)
     deal = track("Deal Upserted", "g1", deal_id="d4", title="Gone soon", email="ann@acme.example")
     assert run_target(tmp_path, cfg, messages(*SEED, deal)).returncode == 0
+    [kept] = sandbox.entities("deals")
+    seen = len(sandbox.log())
     gone = track("Deal Upserted", "g1", deal_id="d4", title="Gone soon", status="deleted")
-    run = run_target(tmp_path, cfg, messages(gone))
+    run = run_target(tmp_path, cfg, messages(gone, gone))
     assert run.returncode == 0, run.stderr
-    assert run.summary()["mappings"]["deals"]["deleted"] == 1
+    # API v2 deletes with DELETE only; PATCH {"is_deleted": true} leaves a real deal alive.
+    writes = [(e["method"], e["path"]) for e in sandbox.log()[seen:] if e["method"] != "GET"]
+    assert writes == [("DELETE", f"/api/v2/deals/{kept['id']}")]
+    assert sandbox.entities("deals") == []
+    deals = run.summary()["mappings"]["deals"]
+    # The second event finds no deal to delete: nothing is sent, nothing created.
+    assert deals["deleted"] == 1 and deals["unchanged"] == 1 and deals["created"] == 0
 
 
 def test_deal_invalid_value_is_rejected(tmp_path, sandbox, base_config):

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from ..stops.clean_stop import assert_clean_stop
 from .cli import SCHEMA, STREAM, Run, run_target
 from .test_person import person_mapping
 
@@ -39,11 +40,8 @@ def state(offset: int) -> dict[str, Any]:
 
 
 def assert_stopped_cleanly(run: Run, expected: str) -> None:
-    """Exit 1, the message at ERROR, no traceback anywhere."""
-    assert run.returncode == 1, run.stderr
-    errors = [entry for entry in run.stderr.splitlines() if "| ERROR" in entry]
-    assert any(expected in entry for entry in errors), run.stderr
-    assert "Traceback" not in run.stderr
+    """Exit 1, the message at ERROR, no traceback anywhere, the summary logged (the shared check)."""
+    assert_clean_stop(run, expected, summary=True)
 
 
 @pytest.fixture

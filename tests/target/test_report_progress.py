@@ -10,7 +10,7 @@ from .test_person import person_mapping
 
 PEOPLE = person_mapping() | {"name": "People"}
 PROGRESS = re.compile(
-    r"Progress: (?P<records_in>\d+) records in, (?P<written>\d+) written, \d+ unchanged, "
+    r"Progress: (?P<records_in>\d+) records in, (?P<written>\d+) written, \d+ unchanged, \d+ skipped, "
     r"(?P<filtered>\d+) filtered, \d+ rejected, \d+ API calls, \d+ tokens, [\d.]+ records/s"
 )
 

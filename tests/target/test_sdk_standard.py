@@ -56,7 +56,13 @@ SUITE = SingerTestSuite(
 
 TestTargetPipedriveStandard = get_target_test_class(
     TargetPipedrive,
-    config={"api_url": "http://127.0.0.1:9", "api_token": "placeholder-token", "reject_file": ""},
+    # No ledger: the SDK runs these tests in the current folder, which would keep it (the repository).
+    config={
+        "api_url": "http://127.0.0.1:9",
+        "api_token": "placeholder-token",
+        "reject_file": "",
+        "ledger_path": "",
+    },
     custom_suites=[SUITE],
     include_target_tests=False,
 )

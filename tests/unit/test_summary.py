@@ -1,4 +1,4 @@
-"""The run's accounting adds up: records in = written + unchanged + filtered + rejected."""
+"""The run's accounting adds up: records in = written + unchanged + skipped + filtered + rejected."""
 
 from __future__ import annotations
 
@@ -26,6 +26,16 @@ def test_each_record_counts_once_with_the_worst_outcome():
     assert report["written"] + report["unchanged"] + report["filtered"] + report["rejected"] == 5
     assert report["mappings"]["people"]["created"] == 1
     assert report["mappings"]["deals"]["rejected"] == 1
+
+
+def test_a_skipped_record_is_counted_apart_and_the_sum_still_holds():
+    summary = RunSummary()
+    route(summary, ("deals", "skipped"))
+    route(summary, ("deals", "skipped"), ("people", "updated"))
+    route(summary, ("deals", "skipped"), ("people", "unchanged"))
+    report = summary.as_dict()
+    assert (report["written"], report["skipped"], report["unchanged"]) == (1, 2, 0)
+    assert report["mappings"]["deals"]["skipped"] == 3
 
 
 def test_progress_line_at_most_every_interval(caplog):

@@ -65,18 +65,53 @@ def test_durations_may_exceed_a_day():
     assert values.hh_mm("36:00", what="duration", max_hours=99) == "36:00"
 
 
+# The choices the fields endpoints list for visible_to, by plan.
+LITE = {1: "Owner & followers", 3: "Entire company"}  # Light, Growth, Professional
+PREMIUM = {
+    1: "Owner only",
+    3: "Owner's visibility group",
+    5: "Owner's visibility group and sub-groups",
+    7: "Entire company",
+}
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [("1", 1), (3, 3), ("7", 7), ("owner", 1), ("Entire company", 7), ("owner_group_and_subgroups", 5)],
 )
-def test_visibility(given, expected):
-    assert values.visible_to(given) == expected
+def test_visibility_on_premium_plans(given, expected):
+    assert values.visible_to(given, PREMIUM) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("1", 1), (3, 3), ("owner", 1), ("entire_company", 3), ("Entire company", 3), ("Owner & followers", 1)],
+)
+def test_visibility_on_plans_without_groups_means_the_same_thing(given, expected):
+    # On Light/Growth/Professional 3 is the entire company: 7 does not exist there.
+    assert values.visible_to(given, LITE) == expected
+
+
+@pytest.mark.parametrize("bad", ["7", 5, "owner_group", "owner_group_and_subgroups"])
+def test_a_visibility_the_plan_lacks_is_refused_listing_the_valid_ones(bad):
+    with pytest.raises(ValueError, match="not a visibility this Pipedrive account offers") as caught:
+        values.visible_to(bad, LITE)
+    message = str(caught.value)
+    assert "1 or 'owner' (Owner & followers)" in message
+    assert "3 or 'entire_company' (Entire company)" in message
+    assert "Premium" in message
 
 
 @pytest.mark.parametrize("bad", ["2", 9, "everyone"])
 def test_bad_visibility_names_the_choices(bad):
     with pytest.raises(ValueError, match="entire_company"):
-        values.visible_to(bad)
+        values.visible_to(bad, PREMIUM)
+
+
+def test_without_the_accounts_choices_only_numbers_are_taken():
+    assert values.visible_to("3", None) == 3
+    with pytest.raises(ValueError, match="give the number"):
+        values.visible_to("entire_company", None)
 
 
 @pytest.mark.parametrize(

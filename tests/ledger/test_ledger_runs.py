@@ -1,0 +1,143 @@
+"""Whole runs on a shared ledger (SQLite and PostgreSQL), on a lost one, and on none.
+
+- 3 target processes at once on one account (2 s search lag): one writer at a time, 0 duplicates;
+- the same input from 3 fresh working folders sharing one PostgreSQL ledger: the 2nd and 3rd create nothing;
+- the same input twice with no ledger at all: no activity, note or lead twice (matched by content);
+- a run that finds the account's writer lock held waits, then stops cleanly naming the holder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from target_pipedrive.ledger import Ledger
+
+from ..stops.clean_stop import assert_clean_stop
+from ..target.cli import Run, run_target
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = (ROOT / "samples" / "segment_events.jsonl").read_text()
+EXPECTED = {"persons": 3, "organizations": 2, "deals": 2, "activities": 1, "leads": 1, "notes": 1}
+
+
+def sample_config(sandbox: Any, folder: Path, **more: Any) -> dict[str, Any]:
+    config = json.loads((ROOT / "sample_config.json").read_text())
+    config |= {"api_url": sandbox.url, "api_token": sandbox.token}
+    config |= {"reject_file": str(folder / "rejects.jsonl"), "ledger_path": str(folder / "ledger.sqlite")}
+    return config | more
+
+
+def counts(sandbox: Any) -> dict[str, int]:
+    return {kind: len(items) for kind, items in sandbox.state().items()}
+
+
+def start(folder: Path, config: dict[str, Any], text: str) -> subprocess.Popen[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "input.jsonl").write_text(text)
+    return subprocess.Popen(
+        [sys.executable, "-m", "target_pipedrive", "--config", "config.json", "--input", "input.jsonl"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen[str]) -> Run:
+    stdout, stderr = process.communicate(timeout=240)
+    return Run(process.returncode, stdout, stderr, [])
+
+
+def three_at_once(tmp_path: Path, sandbox: Any, ledger: dict[str, Any]) -> list[Run]:
+    sandbox.configure(search_delay=2)
+    processes = [
+        start(tmp_path / f"worker{n}", sample_config(sandbox, tmp_path / f"worker{n}") | ledger, SAMPLE)
+        for n in range(3)
+    ]
+    return [finish(process) for process in processes]
+
+
+def test_three_runs_at_once_sharing_a_sqlite_ledger_duplicate_nothing(tmp_path, sandbox):
+    runs = three_at_once(tmp_path, sandbox, {"ledger_path": str(tmp_path / "shared.sqlite")})
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-3000:]
+    assert counts(sandbox) == EXPECTED
+    created = [sum(m["created"] for m in run.summary()["mappings"].values()) for run in runs]
+    assert sorted(created) == [0, 0, sum(EXPECTED.values())]
+
+
+def test_three_runs_at_once_sharing_a_postgres_ledger_duplicate_nothing(tmp_path, sandbox, pg_url):
+    runs = three_at_once(tmp_path, sandbox, {"ledger_url": pg_url})
+    for run in runs:
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert "ledger-test" not in run.stderr  # ledger_url is never logged
+    assert counts(sandbox) == EXPECTED
+
+
+def test_fresh_working_folders_sharing_a_postgres_ledger_create_nothing_again(tmp_path, sandbox, pg_url):
+    created = []
+    for n in range(3):
+        folder = tmp_path / f"fresh{n}"  # a worker with a new, empty disk each time
+        folder.mkdir()
+        run = run_target(folder, sample_config(sandbox, folder, ledger_url=pg_url), SAMPLE)
+        assert run.returncode == 0, run.stderr[-3000:]
+        created.append(sum(m["created"] for m in run.summary()["mappings"].values()))
+        assert counts(sandbox) == EXPECTED
+    assert created[1:] == [0, 0]
+
+
+def test_no_ledger_twice_creates_no_activity_note_or_lead_twice(tmp_path, sandbox):
+    for n in range(2):
+        folder = tmp_path / f"run{n}"
+        folder.mkdir()
+        run = run_target(folder, sample_config(sandbox, folder, ledger_path=""), SAMPLE)
+        assert run.returncode == 0, run.stderr[-3000:]
+        assert counts(sandbox) == EXPECTED
+    assert "matched by their content" in run.stderr
+    mappings = run.summary()["mappings"]
+    checks = sum(m["content_checks"] for m in mappings.values())
+    tokens = sum(m["content_check_tokens"] for m in mappings.values())
+    assert checks == 3  # one list per activity, note and lead event
+    print(f"content fallback: {checks} lists, {tokens} tokens for 3 events")
+
+
+def test_a_lost_ledger_file_matches_by_content(tmp_path, sandbox):
+    config = sample_config(sandbox, tmp_path)
+    assert run_target(tmp_path, config, SAMPLE).returncode == 0
+    (tmp_path / "ledger.sqlite").unlink()
+    run = run_target(tmp_path, config, SAMPLE)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert counts(sandbox) == EXPECTED
+    assert "does not know this account yet" in run.stderr
+
+
+def test_a_run_waits_for_the_writer_lock_then_stops_naming_the_holder(tmp_path, sandbox):
+    config = sample_config(sandbox, tmp_path, ledger_lock_wait=1)
+    holder = Ledger(tmp_path / "ledger.sqlite", sandbox.url)
+    holder.lock_writer(0)
+    try:
+        run = run_target(tmp_path, config, SAMPLE)
+    finally:
+        holder.close()
+    assert_clean_stop(run, "another run writes to this Pipedrive account", f"pid {os.getpid()}")
+    assert counts(sandbox) == dict.fromkeys(EXPECTED, 0) or not any(counts(sandbox).values())
+
+
+def test_a_corrupt_ledger_stops_before_any_write(tmp_path, sandbox):
+    (tmp_path / "ledger.sqlite").write_bytes(b"garbage" * 1000)
+    run = run_target(tmp_path, sample_config(sandbox, tmp_path), SAMPLE)
+    assert_clean_stop(run, str(tmp_path / "ledger.sqlite"), "move the file away")
+    assert not any(counts(sandbox).values())
+
+
+def test_a_wrong_password_stops_without_showing_it(tmp_path, sandbox, pg_url):
+    url = pg_url.replace(":ledger-test@", ":wrong-secret@")
+    run = run_target(tmp_path, sample_config(sandbox, tmp_path, ledger_url=url), SAMPLE)
+    assert_clean_stop(run, "check the user and password in ledger_url")
+    assert "wrong-secret" not in run.stderr
+    assert not any(counts(sandbox).values())

@@ -1,0 +1,117 @@
+"""Archived deals and leads (Pipedrive changelog, effective 2025-07-15): lists leave them out and they
+cannot be edited, so a record for one is skipped with a warning, never turned into a second entity,
+whichever way the lookup went (ledger, prefetched list, search, id)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .cli import Run, messages, run_target
+from .test_associations import DEAL, LEAD, SEED, config, mapping, track
+
+
+def writes_since(sandbox: Any, seen: int) -> list[tuple[str, str]]:
+    return [(e["method"], e["path"]) for e in sandbox.log()[seen:] if e["method"] != "GET"]
+
+
+def assert_skipped_as_archived(run: Run, mapping_name: str, entity_id: Any) -> None:
+    assert run.returncode == 0, run.stderr
+    summary = run.summary()
+    assert summary["skipped"] == 1 and summary["written"] == 0 and summary["rejected"] == 0
+    assert summary["mappings"][mapping_name]["skipped"] == 1
+    assert f"{entity_id} is archived" in run.stderr
+
+
+def archived_deal(tmp_path: Path, cfg: dict[str, Any], api: Any) -> int:
+    """A deal the target created (External ID d1), then archived by a user in Pipedrive."""
+    first = track("Deal Upserted", "g1", deal_id="d1", title="Renewal", email="ann@acme.example")
+    assert run_target(tmp_path, cfg, messages(*SEED, first)).returncode == 0
+    [deal] = api.call("GET", "/api/v2/deals", params={"limit": 500})
+    api.call("PATCH", f"/api/v2/deals/{deal['id']}", json={"is_archived": True})
+    assert api.call("GET", "/api/v2/deals", params={"limit": 500}) == []
+    return int(deal["id"])
+
+
+CHANGED = track("Deal Upserted", "g1", deal_id="d1", title="Renewal 2027", email="ann@acme.example")
+
+
+def test_an_archived_deal_found_through_the_ledger_is_skipped(tmp_path, sandbox, base_config, api):
+    cfg = config(base_config, DEAL)
+    deal_id = archived_deal(tmp_path, cfg, api)
+    seen = len(sandbox.log())
+    # Same ledger: it holds the deal's id; Pipedrive refuses the edit of an archived deal.
+    run = run_target(tmp_path, cfg, messages(CHANGED))
+    assert_skipped_as_archived(run, "deals", deal_id)
+    assert writes_since(sandbox, seen) == [("PATCH", f"/api/v2/deals/{deal_id}")]
+    assert len(api.call("GET", "/api/v2/deals/archived", params={"limit": 500})) == 1
+
+
+@pytest.mark.parametrize("strategy", ["best", "segment"])
+def test_an_archived_deal_missing_from_the_list_is_never_created_again(
+    tmp_path, sandbox, base_config, api, strategy
+):
+    cfg = config(base_config, DEAL)
+    deal_id = archived_deal(tmp_path, cfg, api)
+    seen = len(sandbox.log())
+    # A fresh disk (no ledger): the prefetched list (best) or the search (segment) is all there is.
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    run = run_target(fresh, cfg | {"strategy": strategy}, messages(*SEED, CHANGED))
+    assert run.returncode == 0, run.stderr
+    assert run.summary()["mappings"]["deals"]["skipped"] == 1
+    assert f"deal {deal_id} is archived" in run.stderr
+    assert ("POST", "/api/v2/deals") not in writes_since(sandbox, seen)
+    assert len(api.call("GET", "/api/v2/deals/archived", params={"limit": 500})) == 1
+    assert api.call("GET", "/api/v2/deals", params={"limit": 500}) == []
+
+
+def test_an_archived_deal_matched_by_id_is_skipped(tmp_path, sandbox, base_config, api):
+    cfg = config(base_config, DEAL)
+    deal_id = archived_deal(tmp_path, cfg, api)
+    by_id = mapping(
+        "deals by id",
+        "upsert_deal",
+        "Deal Upserted",
+        deal_match_field="id",
+        deal_match_value={"@path": "$.properties.id"},
+        title={"@path": "$.properties.title"},
+    )
+    seen = len(sandbox.log())
+    run = run_target(
+        tmp_path, base_config | {"mappings": [by_id]}, messages(track("Deal Upserted", id=deal_id, title="X"))
+    )
+    assert_skipped_as_archived(run, "deals by id", deal_id)
+    assert writes_since(sandbox, seen) == []
+
+
+def test_an_archived_deal_can_still_be_deleted(tmp_path, sandbox, base_config, api):
+    cfg = config(base_config, DEAL)
+    deal_id = archived_deal(tmp_path, cfg, api)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    gone = track("Deal Upserted", "g1", deal_id="d1", title="Renewal", status="deleted")
+    seen = len(sandbox.log())
+    run = run_target(fresh, cfg, messages(gone))
+    assert run.returncode == 0, run.stderr
+    assert writes_since(sandbox, seen) == [("DELETE", f"/api/v2/deals/{deal_id}")]
+    assert run.summary()["mappings"]["deals"]["deleted"] == 1
+
+
+def test_an_archived_lead_is_skipped_not_created_again(tmp_path, sandbox, base_config, api):
+    cfg = config(base_config, LEAD)
+    lead = track("Lead Upserted", title="Maybe", amount=500, email="ann@acme.example")
+    lead["messageId"] = "lead-1"
+    assert run_target(tmp_path, cfg, messages(*SEED, lead)).returncode == 0
+    [created] = sandbox.entities("leads")
+    api.call("PATCH", f"/api/v1/leads/{created['id']}", json={"is_archived": True})
+    seen = len(sandbox.log())
+    # The same event, changed at the source: its replay marker leads to the archived lead.
+    changed = lead | {"properties": lead["properties"] | {"title": "Surely"}}
+    run = run_target(tmp_path, cfg, messages(changed))
+    assert_skipped_as_archived(run, "leads", created["id"])
+    assert writes_since(sandbox, seen) == [("PATCH", f"/api/v1/leads/{created['id']}")]
+    assert len(api.call("GET", "/api/v1/leads/archived")) == 1
+    assert api.call("GET", "/api/v1/leads") in ([], None)
