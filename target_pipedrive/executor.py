@@ -380,7 +380,7 @@ class RecordExecutor:
             entity_id = write.entity_id
         if write.method == "DELETE" and entity_id is not None:
             # Gone from Pipedrive: later records (and runs) must not find it by its match value.
-            self.runtime.finder.forget(BY_COLLECTION[write.path.rsplit("/", 1)[0]].name, int(entity_id))
+            self.runtime.finder.forget(_entity_of(write).name, int(entity_id))
             entity_id = None
         if entity_id is not None:
             self._remember_written(mapping, write, entity_id)
@@ -400,9 +400,8 @@ class RecordExecutor:
         try:
             client.request(write.method, write.path, body=write.body)
         except PipedriveRequestError as exc:
-            collection, _, entity_id = write.path.rpartition("/")
-            entity = BY_COLLECTION.get(collection)
-            if write.method == "DELETE" or entity is None or entity.archived_path is None or exc.status < 400:
+            entity, entity_id = _entity_of(write), write.path.rpartition("/")[2]
+            if write.method == "DELETE" or entity.archived_path is None or exc.status < 400:
                 raise
             try:
                 held = client.get(write.path).data
