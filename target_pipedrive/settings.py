@@ -13,8 +13,8 @@ from singer_sdk import typing as th
 from singer_sdk.configuration._dict_config import parse_environment_config
 from singer_sdk.exceptions import ConfigValidationError
 
-from .input_guard import json_kind
 from .mapping.setting import mappings_property
+from .run.input_guard import json_kind
 
 
 def _match_field(entity: str, example: str) -> th.Property:

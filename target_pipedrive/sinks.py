@@ -8,7 +8,7 @@ from singer_sdk import metrics
 from singer_sdk.sinks import RecordSink
 
 if TYPE_CHECKING:
-    from .executor import RecordExecutor
+    from .run.executor import RecordExecutor
     from .target import TargetPipedrive
 
 

@@ -17,19 +17,19 @@ from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.helpers.capabilities import CapabilitiesEnum, PluginCapabilities
 from singer_sdk.sinks import Sink
 
-from .dry_run_plan import DryRunPlan, work_on_a_copy
-from .executor import RecordExecutor
-from .input_guard import GuardedInput
 from .mapping.engine import CompiledMapping, compile_mappings
 from .mapping.errors import MappingConfigError
-from .progress import ProgressReporter
-from .rejects import RejectFile
-from .routing import BOOKKEEPING_ALIAS, MappingRouter
+from .run.dry_run import DryRunPlan, work_on_a_copy
+from .run.executor import RecordExecutor
+from .run.input_guard import GuardedInput
+from .run.progress import ProgressReporter
+from .run.rejects import RejectFile
+from .run.routing import BOOKKEEPING_ALIAS, MappingRouter
+from .run.startup_checks import check_against_account
+from .run.summary import RunSummary, summary_headline, summary_table
 from .settings import SETTINGS, check_settings, environment_settings, setting
 from .sinks import SINK_CLASSES, BookkeepingSink
-from .startup_checks import check_against_account
 from .stops import OutputUnwritable, RunTerminated, clean_message
-from .summary import RunSummary, summary_headline, summary_table
 from .tools.connect import connect
 
 # Seconds a run stopped by a signal gives the records in flight before it ends:

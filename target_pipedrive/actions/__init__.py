@@ -9,7 +9,7 @@ from . import activity, deal, lead, note, organization, person
 from .spec import ActionSpec, FieldSpec
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
+    from ..account.runtime import Runtime
     from .plan import Skip, Write
 
 _MODULES = (person, organization, activity, deal, lead, note)

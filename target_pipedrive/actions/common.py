@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import custom_fields as custom
-from .. import values
+from ..account import custom_fields as custom
+from ..account.catalog import UnknownField
+from ..account.finder import LookupRejected, NotAnId, digits
+from ..account.match import MatchField, UnsearchableField
+from ..account.runtime import Runtime
+from ..pipedrive import formats as values
 from ..pipedrive.entities import PERSON, Entity
-from ..pipedrive.fields import UnknownField
-from ..pipedrive.lookup import LookupRejected, NotAnId, digits
-from ..pipedrive.match import MatchField, UnsearchableField
-from ..runtime import Runtime
 from .plan import Reject, Skip, Write
 
 

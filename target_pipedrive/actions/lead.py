@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import values
+from ..account.runtime import Runtime
+from ..pipedrive import formats as values
 from ..pipedrive.entities import LEAD, ORGANIZATION, PERSON
-from ..runtime import Runtime
 from . import common
 from .plan import Reject, Skip, Write
 from .spec import ActionSpec, FieldSpec, match_pair, visible_to_field

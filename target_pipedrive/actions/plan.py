@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..pipedrive.match import MatchField
+from ..account.match import MatchField
 
 Outcome = Literal["created", "updated", "deleted"]
 

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..ledger import field_digest
+from ..account.catalog import FieldCatalog, UnknownField
+from ..account.finder import digits
+from ..account.ledger import field_digest
 from ..pipedrive.entities import DEAL, ORGANIZATION, PERSON, Entity
-from ..pipedrive.fields import FieldCatalog, UnknownField
-from ..pipedrive.lookup import digits
 from .spec import CONTACT_LABELS
 
 __all__ = ["CONTACT_LABELS", "DEFAULT_POLICY", "ResolvedPolicy", "WritePolicy"]

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..actions.spec import CONTACT_LABELS, FieldSpec
-from .values import MISSING, is_number, js_number, plain_number, type_name
+from .jsvalues import MISSING, is_number, js_number, plain_number, type_name
 
 Coercer = Callable[[Any], Any]
 

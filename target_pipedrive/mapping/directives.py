@@ -13,8 +13,17 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .jsvalues import (
+    MISSING,
+    compact_json,
+    is_number,
+    js_join,
+    js_string,
+    js_truthy,
+    strip_missing,
+    type_name,
+)
 from .paths import compile_get, get
-from .values import MISSING, compact_json, is_number, js_join, js_string, js_truthy, strip_missing, type_name
 
 Resolver = Callable[[Any], Any]
 

@@ -23,9 +23,9 @@ from .directives import DirectiveError, Resolver, compile_value
 from .errors import MappingConfigError, RecordRejected, show_value
 from .fql_eval import Predicate, compile_trigger
 from .fql_lexer import FqlSyntaxError
+from .jsvalues import MAX_STRING, MISSING, poison, strip_missing
 from .presets import preset_mappings
 from .setting import MAX_MAPPINGS
-from .values import MAX_STRING, MISSING, poison, strip_missing
 
 _KEYS = (
     "name",

@@ -17,7 +17,7 @@ from typing import Any
 from .fql_lexer import FqlSyntaxError
 from .fql_parser import And, Call, Cmp, Group, ListLit, Lit, Node, Not, Or, Path, Stream, parse
 from .glob import GlobError, compile_glob, glob_match
-from .values import is_number, js_number, plain_number
+from .jsvalues import is_number, js_number, plain_number
 
 Evaluator = Callable[[dict, str], Any]
 Predicate = Callable[[dict, str], bool]

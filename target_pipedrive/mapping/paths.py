@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .values import MISSING
+from .jsvalues import MISSING
 
 Getter = Callable[[Any], Any]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..account.catalog import UnknownField
+from ..account.runtime import Runtime
 from ..mapping.engine import CompiledMapping, compile_mappings
 from ..mapping.errors import MappingConfigError
 from ..pipedrive.errors import PipedriveAuthError, PipedriveError
-from ..pipedrive.fields import UnknownField
-from ..runtime import Runtime
-from ..startup_checks import check_against_account
+from ..run.startup_checks import check_against_account
 from .fields import ENTITIES
 
 # The entity whose custom fields each action writes (leads write the deal's).

@@ -11,12 +11,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..ledger import Ledger
+from ..account.catalog import FieldCatalog
+from ..account.finder import EntityFinder
+from ..account.ledger import Ledger
+from ..account.runtime import Runtime
 from ..pipedrive.base_url import resolve_base_url
 from ..pipedrive.client import PipedriveClient
-from ..pipedrive.fields import FieldCatalog
-from ..pipedrive.lookup import EntityFinder
-from ..runtime import Runtime
 from ..settings import setting
 
 

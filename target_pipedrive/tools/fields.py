@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..account.catalog import FieldCatalog, FieldDef
+from ..account.match import UnsearchableField, resolve_match_field
 from ..pipedrive.entities import ACTIVITY, DEAL, MATCHABLE, ORGANIZATION, PERSON, Entity
-from ..pipedrive.fields import FieldCatalog, FieldDef
-from ..pipedrive.match import UnsearchableField, resolve_match_field
 
 # Leads carry the deal fields and notes have none, so these four cover every field a mapping writes.
 ENTITIES: dict[str, Entity] = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL, ACTIVITY)}

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
+from target_pipedrive.account.catalog import FieldDef
+from target_pipedrive.account.finder import EntityFinder
+from target_pipedrive.account.match import MatchField
 from target_pipedrive.pipedrive.entities import DEAL, ORGANIZATION, PERSON
 from target_pipedrive.pipedrive.errors import PipedriveError
-from target_pipedrive.pipedrive.fields import FieldDef
-from target_pipedrive.pipedrive.lookup import EntityFinder
-from target_pipedrive.pipedrive.match import MatchField
 
 from .helpers import Reply, fake_client
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from target_pipedrive.ledger import Ledger, LedgerBusy, LedgerUnusable, shown
+from target_pipedrive.account.ledger import Ledger, LedgerBusy, LedgerUnusable, shown
 
 
 def test_rows_survive_a_reopen_and_stay_in_their_account(ledger_url):

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from target_pipedrive.ledger import Ledger
+from target_pipedrive.account.ledger import Ledger
 
 from ..stops.clean_stop import assert_clean_stop
 from ..target.cli import Run, run_target

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from target_pipedrive.actions import ACTION_SPECS
 from target_pipedrive.actions.spec import FieldSpec
 from target_pipedrive.mapping.coercion import Invalid, compile_field
-from target_pipedrive.mapping.values import MISSING
+from target_pipedrive.mapping.jsvalues import MISSING
 
 STRING = FieldSpec("s", "S", "string", "")
 INTEGER = FieldSpec("i", "I", "integer", "")

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from target_pipedrive.mapping.directives import DirectiveError, compile_value
+from target_pipedrive.mapping.jsvalues import MISSING, js_string, strip_missing
 from target_pipedrive.mapping.paths import split_path
-from target_pipedrive.mapping.values import MISSING, js_string, strip_missing
 
 PAYLOAD: dict[str, Any] = {
     "userId": "u1",

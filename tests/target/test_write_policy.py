@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from target_pipedrive.ledger import digest
+from target_pipedrive.account.ledger import digest
 
 from .cli import messages, run_target
 from .test_person import identify, person_mapping

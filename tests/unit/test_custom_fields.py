@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from target_pipedrive.custom_fields import convert
-from target_pipedrive.pipedrive.fields import FieldDef
+from target_pipedrive.account.catalog import FieldDef
+from target_pipedrive.account.custom_fields import convert
 
 
 def field(kind: str, **options: int) -> FieldDef:

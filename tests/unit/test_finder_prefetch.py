@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from target_pipedrive.ledger import Ledger
+from target_pipedrive.account.finder import EntityFinder, LookupRejected
+from target_pipedrive.account.ledger import Ledger
+from target_pipedrive.account.match import MatchField
 from target_pipedrive.pipedrive.entities import PERSON
-from target_pipedrive.pipedrive.lookup import EntityFinder, LookupRejected
-from target_pipedrive.pipedrive.match import MatchField
 
 EMAIL = MatchField(PERSON, "email", "email")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from target_pipedrive.ledger import Ledger, digest
+from target_pipedrive.account.ledger import Ledger, digest
 
 
 def test_rows_survive_a_reopen_and_stay_in_their_account(tmp_path):

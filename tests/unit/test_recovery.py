@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from target_pipedrive.account.match import MatchField
 from target_pipedrive.actions.plan import Write
 from target_pipedrive.pipedrive.entities import PERSON
-from target_pipedrive.pipedrive.match import MatchField
 from target_pipedrive.pipedrive.server_clock import ServerClock, parse_stamp
-from target_pipedrive.recovery import (
+from target_pipedrive.run.recovery import (
     find_created,
     html_texts,
     intent_moment,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from target_pipedrive.progress import ProgressReporter
-from target_pipedrive.summary import RunSummary
+from target_pipedrive.run.progress import ProgressReporter
+from target_pipedrive.run.summary import RunSummary
 
 
 def route(summary: RunSummary, *outcomes: tuple[str, str]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from target_pipedrive.unchanged import holds
+from target_pipedrive.account.unchanged import holds
 
 CURRENT = {
     "id": 3,

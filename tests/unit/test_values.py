@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from target_pipedrive import values
+from target_pipedrive.pipedrive import formats as values
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from target_pipedrive.account.ledger import decode_fields, digest, encode_fields
 from target_pipedrive.actions import ACTION_SPECS, policy
-from target_pipedrive.ledger import decode_fields, digest, encode_fields
 from target_pipedrive.mapping.coercion import Invalid, compile_field
 from target_pipedrive.mapping.engine import compile_mappings
 from target_pipedrive.mapping.errors import MappingConfigError

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .actions import policy
-from .mapping.engine import CompiledMapping
-from .pipedrive.entities import DEAL, MATCHABLE, ORGANIZATION, PERSON, Entity
-from .pipedrive.fields import UnknownField
-from .pipedrive.match import UnsearchableField
-from .runtime import Runtime
+from ..account.catalog import UnknownField
+from ..account.match import UnsearchableField
+from ..account.runtime import Runtime
+from ..actions import policy
+from ..mapping.engine import CompiledMapping
+from ..pipedrive.entities import DEAL, MATCHABLE, ORGANIZATION, PERSON, Entity
 
 # Which entity each match-field key of each action looks up.
 _MATCH_KEYS: dict[str, Entity] = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .entities import Entity
-from .fields import SEARCHABLE_BUILTINS, SEARCHABLE_CUSTOM_TYPES, FieldCatalog, FieldDef
+from ..pipedrive.entities import Entity
+from .catalog import SEARCHABLE_BUILTINS, SEARCHABLE_CUSTOM_TYPES, FieldCatalog, FieldDef
 
 
 class UnsearchableField(ValueError):

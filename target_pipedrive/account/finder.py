@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .entities import Entity
-from .errors import PipedriveRequestError
+from ..pipedrive.entities import Entity
+from ..pipedrive.errors import PipedriveRequestError
 from .match import MatchField
 from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, EntityIndex, has_value
 
 if TYPE_CHECKING:
-    from ..ledger import Ledger
-    from .client import PipedriveClient
+    from ..pipedrive.client import PipedriveClient
+    from .ledger import Ledger
 
 _SEARCH_PAGE = 100
 

@@ -12,22 +12,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from .actions import PLANNERS, policy
-from .actions.common import given
-from .actions.plan import UPSERT, Archived, Reject, Skip, Skipped, Write, within_mode
+from ..account.finder import digits, identity_scope, normalize
+from ..account.ledger import decode_fields, digest, encode_fields
+from ..account.runtime import Runtime
+from ..account.unchanged import holds
+from ..actions import PLANNERS, policy
+from ..actions.common import given
+from ..actions.plan import UPSERT, Archived, Reject, Skip, Skipped, Write, within_mode
+from ..pipedrive.entities import BY_COLLECTION, Entity
+from ..pipedrive.errors import PipedriveRequestError, RunInterrupted, WriteOutcomeUnknown
+from ..pipedrive.server_clock import parse_stamp
+from ..stops import RunStopped
 from .dispatch import Dispatcher
-from .dry_run_plan import DryRunPlan
-from .ledger import decode_fields, digest, encode_fields
-from .pipedrive.entities import BY_COLLECTION, Entity
-from .pipedrive.errors import PipedriveRequestError, RunInterrupted, WriteOutcomeUnknown
-from .pipedrive.lookup import digits, identity_scope, normalize
-from .pipedrive.server_clock import parse_stamp
+from .dry_run import DryRunPlan
 from .recovery import find_created, find_existing, intent_moment, intent_stamp, on_server_clock
 from .rejects import RejectFile
-from .runtime import Runtime
-from .stops import RunStopped
 from .summary import RecordTicket, RunSummary
-from .unchanged import holds
 
 # Actions whose entities have no match field: a replayed event is recognised by its marker instead.
 MARKED = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import values
-from .pipedrive.fields import FieldDef
+from ..pipedrive import formats as values
+from .catalog import FieldDef
 
 _ADDRESS_PARTS = frozenset(
     {

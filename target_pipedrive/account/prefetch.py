@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .entities import Entity
+from ..pipedrive.entities import Entity
 from .match import MatchField
 
 PAGE_SIZE = 500

@@ -9,10 +9,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .entities import Entity
+from ..pipedrive.entities import Entity
 
 if TYPE_CHECKING:
-    from .client import PipedriveClient
+    from ..pipedrive.client import PipedriveClient
 
 # Pipedrive indexes only these custom-field types for search.
 SEARCHABLE_CUSTOM_TYPES = frozenset(

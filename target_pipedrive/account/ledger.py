@@ -55,7 +55,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from .stops import RunStopped
+from ..stops import RunStopped
 
 # The schema this version writes. 1: the SQLite ledgers before ledger_url (entries only); 2: entries
 # with `updated_at`, the `ledger_meta` and `accounts` tables.

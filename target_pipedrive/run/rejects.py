@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from .stops import OutputUnwritable
+from ..stops import OutputUnwritable
 
 
 class RejectFile:

@@ -23,14 +23,14 @@ from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
-from .actions.plan import Write
-from .pipedrive.entities import LEAD, NOTE
-from .pipedrive.lookup import normalize
-from .pipedrive.prefetch import has_value
-from .pipedrive.server_clock import parse_stamp
+from ..account.finder import normalize
+from ..account.prefetch import has_value
+from ..actions.plan import Write
+from ..pipedrive.entities import LEAD, NOTE
+from ..pipedrive.server_clock import parse_stamp
 
 if TYPE_CHECKING:
-    from .pipedrive.client import PipedriveClient
+    from ..pipedrive.client import PipedriveClient
 
 # What the window opens before the create: the Date header's whole seconds, a gateway's clock against
 # the application's, an estimate a few minutes old. A wider window costs a longer list, never a wrong

@@ -42,8 +42,8 @@ from singer_sdk.singerlib.encoding import SimpleSingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
 
-from .mapping.values import MAX_DEPTH
-from .stops import SAFE_STATE, RunTerminated, clean_message, exit_code
+from ..mapping.jsvalues import MAX_DEPTH
+from ..stops import SAFE_STATE, RunTerminated, clean_message, exit_code
 
 if TYPE_CHECKING:
     from singer_sdk import Target as _MixinBase

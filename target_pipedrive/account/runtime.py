@@ -6,14 +6,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .pipedrive.entities import Entity
-from .pipedrive.fields import FieldCatalog
-from .pipedrive.lookup import EntityFinder
-from .pipedrive.match import MatchField, resolve_match_field
+from ..pipedrive.entities import Entity
+from .catalog import FieldCatalog
+from .finder import EntityFinder
+from .match import MatchField, resolve_match_field
 
 if TYPE_CHECKING:
+    from ..pipedrive.client import PipedriveClient
     from .ledger import Ledger
-    from .pipedrive.client import PipedriveClient
 
 
 @dataclass

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .actions import policy
-from .pipedrive.entities import BY_COLLECTION, Entity
-from .pipedrive.errors import PipedriveRequestError
-from .stops import OutputUnwritable
+from ..actions import policy
+from ..pipedrive.entities import BY_COLLECTION, Entity
+from ..pipedrive.errors import PipedriveRequestError
+from ..stops import OutputUnwritable
 from .summary import summary_headline
 
 if TYPE_CHECKING:
-    from .ledger import Ledger
-    from .runtime import Runtime
+    from ..account.ledger import Ledger
+    from ..account.runtime import Runtime
 
 # Requests shown in the log before the rest go only to the file.
 LOGGED = 20

@@ -20,9 +20,9 @@ from typing import Any
 
 from singer_sdk.mapper import PluginMapper, StreamMap
 
-from .mapping.engine import CompiledMapping
-from .mapping.errors import RecordRejected
-from .mapping.warehouse import as_event
+from ..mapping.engine import CompiledMapping
+from ..mapping.errors import RecordRejected
+from ..mapping.warehouse import as_event
 from .summary import RunSummary
 
 # The alias of the two bookkeeping maps; it gets a sink that never receives a record.
