@@ -40,7 +40,10 @@ COSTS: dict[tuple[str, str], int] = {
     ("GET", f"{V1}/noteFields"): 20,
     ("GET", f"{V1}/leadLabels"): 10,
     ("GET", f"{V1}/activityTypes"): 20,
+    ("GET", f"{V1}/users"): 20,
     ("GET", f"{V1}/users/me"): 2,
+    ("GET", f"{V2}/pipelines"): 5,
+    ("GET", f"{V2}/stages"): 5,
 }
 _FIXED = ("archived", "search", "itemSearch", "field", "me")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import search, v1, v2
+from . import directory, search, v1, v2
 from .errors import ApiError
 from .paging import Result
 from .store import Store
@@ -40,6 +40,8 @@ def route(store: Store, method: str, path: str, query: dict[str, str], body: Any
             return _only(method, "GET") or search.field_search(store, query)
         if rest == ["deals", "archived"]:  # before /deals/{id}: "archived" is not an id
             return _only(method, "GET") or v2.archived_deals(store, query)
+        if rest in (["pipelines"], ["stages"]):
+            return _only(method, "GET") or directory.listing(store, head, query)
         if head in v2.KINDS and len(rest) <= 2:
             return v2.entities(store, method, head, rest[1] if len(rest) == 2 else None, query, body)
         if rest == [head] and head in _V2_FIELDS:

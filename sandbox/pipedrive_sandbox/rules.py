@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import directory
 from .errors import ApiError
 from .plans import visible_to_ids
 from .search_docs import FIELD_ENTITY
@@ -155,7 +156,7 @@ def _custom_value(store: Store, kind: str, kind_of: str, value: Any, options: se
         raise ApiError(400, f"Date field expects YYYY-MM-DD {where}")
     if kind_of in _TEXT_TYPES and not isinstance(value, str):
         raise ApiError(400, f"Text field expects a string {where}")
-    if kind_of == "user" and (not is_int(value) or value != store.seed["user"]["id"]):
+    if kind_of == "user" and not directory.is_user(store, value):
         raise ApiError(400, f"User field expects the id of a user of the company, got {value!r} {where}")
     if kind_of in _LINK_TYPES and (not is_int(value) or not store.exists(_LINK_TYPES[kind_of], value)):
         what = SINGULAR[_LINK_TYPES[kind_of]].lower()
@@ -256,6 +257,7 @@ def check_v2(store: Store, kind: str, raw: Any, *, create: bool) -> dict[str, An
     if kind == "activities":
         _activity_rules(store, body)
     _link_exists(store, body, _LINKS)
+    directory.check_owner(store, kind, body)
     if create and body.get("is_deleted"):
         raise ApiError(400, "Cannot create a deleted entity")
     return body
@@ -268,13 +270,7 @@ def _deal_rules(store: Store, body: dict[str, Any], *, create: bool) -> None:
         raise ApiError(400, f"status must be one of open, won, lost, got {body['status']!r}")
     if body.get("lost_reason") and body.get("status") != "lost":
         raise ApiError(400, "lost_reason can only be set together with status lost")
-    if body.get("stage_id") is not None and body["stage_id"] not in store.stage_ids():
-        raise ApiError(400, f"Stage with id {body['stage_id']} does not exist (parameter 'stage_id')")
-    pipelines = [p["id"] for p in store.seed["pipelines"]]
-    if body.get("pipeline_id") is not None and body["pipeline_id"] not in pipelines:
-        raise ApiError(
-            400, f"Pipeline with id {body['pipeline_id']} does not exist (parameter 'pipeline_id')"
-        )
+    directory.check_placement(store, body)
     probability = body.get("probability")
     if probability is not None and not 0 <= probability <= 100:
         raise ApiError(400, "probability must be between 0 and 100")
@@ -320,17 +316,26 @@ def check_lead(store: Store, raw: Any, *, create: bool) -> dict[str, Any]:
         and value.get("currency")
     ):
         raise ApiError(400, "value must be an object with both amount and currency")
-    labels = {label["id"] for label in store.seed["lead_labels"]}
-    if body.get("label_ids") is not None and (
-        not isinstance(body["label_ids"], list) or any(i not in labels for i in body["label_ids"])
-    ):
-        raise ApiError(400, "label_ids must be a list of existing lead label ids")
+    _lead_labels(store, body.get("label_ids"))
     _link_exists(store, body, (("person_id", "persons"), ("organization_id", "organizations")))
+    directory.check_owner(store, "leads", body)
     if (create or "title" in body) and not body.get("title"):
         raise ApiError(400, "Title must be given.")
     if create and not body.get("person_id") and not body.get("organization_id"):
         raise ApiError(400, "A lead always has to be linked to a person or an organization or both.")
     return body
+
+
+def _lead_labels(store: Store, label_ids: Any) -> None:
+    """A lead's `label_ids`: a list of the ids (UUID strings) of lead labels that exist."""
+    if label_ids is None:
+        return
+    if not isinstance(label_ids, list) or any(not isinstance(i, str) for i in label_ids):
+        raise ApiError(400, "label_ids must be a list of existing lead label ids (UUID strings)")
+    known = {label["id"] for label in store.seed["lead_labels"]}
+    unknown = [i for i in label_ids if i not in known]
+    if unknown:
+        raise ApiError(400, f"Lead label with id {unknown[0]} does not exist (parameter 'label_ids')")
 
 
 _NOTE_LINKS = (
@@ -352,6 +357,7 @@ def check_note(store: Store, raw: Any, *, create: bool) -> dict[str, Any]:
                 f"Cannot add/update note because {what} does not exist or you have "
                 f"no permissions to access this {what}.",
             )
+    directory.check_owner(store, "notes", body)
     if (create or "content" in body) and not (isinstance(body.get("content"), str) and body["content"]):
         raise ApiError(400, "Content must be given.")
     if create and not any(body.get(key) for key, _ in _NOTE_LINKS):

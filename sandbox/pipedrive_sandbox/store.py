@@ -77,9 +77,6 @@ class Store:
                 return dict(spec)
         return None
 
-    def stage_ids(self) -> list[int]:
-        return [stage["id"] for stage in self.seed["stages"]]
-
     # Entities
     def _put(self, kind: str, item: dict[str, Any], *, index_now: bool = False) -> dict[str, Any]:
         if "id" not in item:

@@ -1,11 +1,11 @@
-"""API v1, where no v2 exists: leads, notes, leadFields, noteFields, leadLabels, activityTypes, users/me."""
+"""API v1, where no v2 exists: leads, notes, leadFields, noteFields, leadLabels, activityTypes, users."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from . import rules, times
+from . import directory, rules, times
 from .errors import ApiError
 from .paging import Result, int_param, ok, v1_page
 from .sanitize import sanitize_html
@@ -145,6 +145,8 @@ def notes(store: Store, method: str, note_id: str | None, query: dict[str, str],
 
 def account(store: Store, rest: list[str], query: dict[str, str]) -> Result | None:
     """The read-only account endpoints; None for any other path."""
+    if rest == ["users"]:
+        return directory.user_list(store)
     if rest == ["users", "me"]:
         return ok(copy.deepcopy(store.seed["user"]))
     if rest == ["activityTypes"]:

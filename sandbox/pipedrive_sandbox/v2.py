@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import rules, times
+from . import directory, rules, times
 from .errors import ApiError
 from .paging import Result, cursor_page, int_param, ok
 from .plans import visible_to_options
@@ -53,7 +53,7 @@ def _defaults(store: Store, kind: str) -> dict[str, Any]:
     if kind == "organizations":
         return {**common, "owner_id": owner, "visible_to": 3, "label_ids": []}
     if kind == "deals":
-        first = store.seed["stages"][0]
+        first = directory.default_stage(store)
         return {
             **common,
             "owner_id": owner,
@@ -95,9 +95,6 @@ def _normalize(store: Store, kind: str, item: dict[str, Any]) -> dict[str, Any]:
                 entries[0]["primary"] = True  # the first item is primary unless one says so
             item[key] = entries
     if kind == "deals":
-        stage = next((s for s in store.seed["stages"] if s["id"] == item["stage_id"]), None)
-        if stage is not None:
-            item["pipeline_id"] = stage["pipeline_id"]
         stamp = item.get("update_time")
         if item["status"] == "won" and not item.get("won_time"):
             item["won_time"] = item["close_time"] = stamp
@@ -192,6 +189,8 @@ def entities(
             return _list(store, kind, query)
         if method == "POST":
             checked = rules.check_v2(store, kind, body, create=True)
+            if kind == "deals":
+                checked = {**checked, **directory.placement(store, checked, None)}
             item = _stamp(store, kind, {**_defaults(store, kind), **copy.deepcopy(checked)}, None)
             return ok(copy.deepcopy(store.create(kind, _normalize(store, kind, item))))
         raise ApiError(405, "Method not allowed")
@@ -201,9 +200,10 @@ def entities(
     if method == "PATCH":
         checked = rules.check_v2(store, kind, body, create=False)
         current = store.get(kind, number)
+        changes = copy.deepcopy(checked)
         if kind == "deals":
             refuse_archived_edit("Deal", current, checked)
-        changes = copy.deepcopy(checked)
+            changes.update(directory.placement(store, checked, current))
         if "custom_fields" in changes:  # PATCH changes the custom fields it names, keeps the rest
             changes["custom_fields"] = {**current.get("custom_fields", {}), **changes["custom_fields"]}
         merged = _normalize(store, kind, _stamp(store, kind, {**copy.deepcopy(current), **changes}, current))

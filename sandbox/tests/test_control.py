@@ -131,7 +131,11 @@ def test_default_seed_is_complete():
     assert seed["entities"] == {
         k: [] for k in ("persons", "organizations", "deals", "activities", "leads", "notes")
     }
-    assert [s["id"] for s in seed["stages"]] == [1, 2, 3, 4, 5]
+    assert [p["id"] for p in seed["pipelines"]] == [1, 2]
+    assert [(s["id"], s["pipeline_id"]) for s in seed["stages"]] == [
+        *((n, 1) for n in range(1, 6)),
+        *((n, 2) for n in range(6, 9)),
+    ]
     custom = {
         entity: {f["field_name"]: f["field_type"] for f in fields if f["is_custom_field"]}
         for entity, fields in seed["fields"].items()

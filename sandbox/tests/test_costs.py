@@ -28,6 +28,8 @@ def test_the_table_has_the_descriptions_figures():
         ("GET", "/api/v2/deals/archived", 20),
         ("PATCH", "/api/v1/leads/0b1c-uuid", 10),
         ("GET", "/api/v1/leadLabels", 10),
+        ("GET", "/api/v1/users", 20),
+        ("GET", "/api/v2/stages", 5),
         ("GET", "/api/v2/products", 1),  # not served: the cheapest figure of its version
         ("GET", "/api/v1/persons", 2),
     ],

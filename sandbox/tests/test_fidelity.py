@@ -106,6 +106,7 @@ def _good_and_bad(person: int, org: int) -> list[tuple[str, object, bool]]:
         ("address", {"locality": "Tallinn"}, False),
         ("address", {"value": "1 Main St", "planet": "Earth"}, False),
         ("user", 1, True),
+        ("user", 3, True),
         ("user", 999, False),
         ("user", "1", False),
         ("org", org, True),
