@@ -1,0 +1,47 @@
+"""Fingerprints of what was written: a whole body's digest, one field's digest, and the field digests
+as the `digest` column of a write row holds them (JSON; ledgers of earlier versions hold one digest of
+the whole body there, 64 hex digits)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def digest(body: Any) -> str:
+    """A stable fingerprint of a JSON value (key order does not matter)."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def field_digest(value: Any) -> str:
+    """A short fingerprint of one field's value (16 hex digits: a ledger row holds one per field).
+    Cheap on the hot path: a scalar is hashed from its repr (never taken for a list's or object's JSON,
+    which start with [ or {), anything else from its JSON."""
+    text = (
+        repr(value)
+        if value.__class__ in _SCALARS
+        else json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    )
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def encode_fields(digests: dict[str, str]) -> str:
+    """Field digests as the `digest` column of a write row holds them."""
+    return json.dumps(digests, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_fields(stored: str | None) -> dict[str, str] | None:
+    """The field digests of a write row; None for a row of an earlier version (one digest of the
+    whole body) or a row without digests."""
+    if not stored or not stored.startswith("{"):
+        return None
+    try:
+        decoded = json.loads(stored)
+    except ValueError:
+        return None
+    return decoded if isinstance(decoded, dict) else None

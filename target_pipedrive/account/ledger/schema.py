@@ -1,0 +1,105 @@
+"""The ledger's tables, its schema version (table `ledger_meta`) and the migrations from earlier ones.
+
+1: the SQLite ledgers before ledger_url (entries only); 2: entries with `updated_at`, the `ledger_meta`
+and `accounts` tables. A ledger of an earlier schema is migrated when a writer opens it, once, under a
+lock (locking.py); a read-only opener (a dry run, a tool) reads it as it is.
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .errors import LedgerUnusable
+from .locking import LOCK_CLASS, MIGRATION_KEY
+
+# The schema this version writes.
+SCHEMA_VERSION = 2
+
+metadata = sa.MetaData()
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("entity_id", sa.Text, nullable=False),
+    sa.Column("digest", sa.Text),
+    # Seconds since the epoch of the row's last write (None: a row of schema 1); prune goes by it.
+    sa.Column("updated_at", sa.Float),
+    sa.Index("entries_by_entity", "account", "entity", "entity_id"),
+)
+ledger_meta = sa.Table(
+    "ledger_meta",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("first_run", sa.Float),
+    sa.Column("last_run", sa.Float),
+)
+
+
+def table_names(conn: Connection) -> set[str]:
+    return set(sa.inspect(conn).get_table_names())
+
+
+def schema_version(conn: Connection) -> int:
+    """The schema of the ledger behind `conn` (0: empty)."""
+    names = table_names(conn)
+    if "ledger_meta" in names:
+        row = conn.execute(
+            sa.select(ledger_meta.c.value).where(ledger_meta.c.name == "schema_version")
+        ).first()
+        return int(row[0]) if row else 1
+    return 1 if "entries" in names else 0
+
+
+def migrate(conn: Connection, *, backend: str, read_only: bool, where: str, setting: str) -> None:
+    """Create the tables, or bring a ledger of an earlier schema up to this one, in `conn`'s
+    transaction (PostgreSQL: under a transaction advisory lock; SQLite: the caller's file lock)."""
+    if backend == "postgresql":
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(CAST(:a AS integer), CAST(:b AS integer))"),
+            {"a": LOCK_CLASS, "b": MIGRATION_KEY},
+        )
+    version = schema_version(conn)
+    if version > SCHEMA_VERSION:
+        raise LedgerUnusable(
+            f"setting {setting}: {where!r} was written by a newer target-pipedrive "
+            f"(ledger schema {version}, this version knows {SCHEMA_VERSION}); upgrade the target"
+        )
+    if version == SCHEMA_VERSION or read_only:
+        # A dry run or a tool does not migrate: it reads what is there (schema 1 has entries).
+        return
+    if version == 1:
+        conn.execute(sa.text("ALTER TABLE entries ADD COLUMN updated_at FLOAT"))
+    metadata.create_all(conn)
+    if version == 1:
+        # Every account an earlier version wrote to is known: its markers are in there.
+        now = time.time()
+        for (account,) in conn.execute(sa.select(entries.c.account).distinct()).all():
+            conn.execute(accounts.insert().values(account=account, first_run=now, last_run=now))
+    conn.execute(ledger_meta.delete().where(ledger_meta.c.name == "schema_version"))
+    conn.execute(ledger_meta.insert().values(name="schema_version", value=str(SCHEMA_VERSION)))
+
+
+def knows_account(conn: Connection, account: str) -> bool:
+    """Whether a run wrote to this account before (a read-only look at an older or missing ledger:
+    whether it holds any row of the account)."""
+    names = table_names(conn)
+    if "accounts" in names:
+        table, column = accounts, accounts.c.account
+    elif "entries" in names:
+        table, column = entries, entries.c.account
+    else:
+        return False
+    found = conn.execute(sa.select(sa.literal(1)).select_from(table).where(column == account))
+    return found.first() is not None

@@ -1,0 +1,397 @@
+"""The Ledger: one account's rows in a ledger database, answered from memory once the writer lock is
+held (the unchanged path costs no round trip) and written through (committed as they are written)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .engines import make_engine, opening
+from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_message
+from .locking import file_lock, try_advisory_lock, try_file_lock
+from .schema import accounts, entries, knows_account, migrate, table_names
+from .urls import engine_url, ledger_url, shown
+
+# Above this many rows of an account, the ledger asks the database per key instead of holding them.
+PRELOAD_LIMIT = 500_000
+# Seconds between two tries of a writer lock another run holds.
+LOCK_POLL = 0.5
+# A database error of a ledger in use: the run stops cleanly (LedgerFailed).
+DB_ERRORS = (sa.exc.SQLAlchemyError, sqlite3.Error)
+
+# Per (scope, key): (entity, entity_id, digest).
+Cache = dict[tuple[str, str], tuple[str, str, str | None]]
+
+
+class Ledger:
+    """Thread-safe; `read_only` (dry runs, tools) reads what earlier runs wrote and records nothing."""
+
+    def __init__(
+        self,
+        path_or_url: str | Path,
+        account: str,
+        *,
+        read_only: bool = False,
+        setting: str = "ledger_path",
+        preload: bool = True,
+    ) -> None:
+        self.url = ledger_url(path_or_url)
+        self.where = shown(self.url)
+        self.setting = setting
+        self.account = account
+        self.read_only = read_only
+        self.hits = 0
+        self._lock = threading.Lock()
+        self._memory_only = False
+        self._lock_conn: Connection | None = None
+        self._lock_file: IO[str] | None = None
+        self._cache: Cache | None = None
+        self._refs: Counter[tuple[str, str]] = Counter()
+        try:
+            parsed = engine_url(self.url)
+        except Exception as exc:
+            raise LedgerUnusable(
+                f"setting {setting}: not a database URL ({type(exc).__name__}); write it as "
+                "postgresql://user:password@host:5432/db or sqlite:////path/to/ledger.sqlite"
+            ) from None
+        self.backend = parsed.get_backend_name()
+        self.path: Path | None = (
+            Path(parsed.database) if self.backend == "sqlite" and parsed.database else None
+        )
+        with self._opening():
+            self.engine = make_engine(
+                parsed, path=self.path, where=self.where, read_only=lambda: self.read_only
+            )
+            with file_lock(self.path, "migrate", read_only=self.read_only), self.engine.begin() as conn:
+                migrate(
+                    conn,
+                    backend=self.backend,
+                    read_only=self.read_only,
+                    where=self.where,
+                    setting=self.setting,
+                )
+            self.knew_account = self._knows_account()
+            if preload:
+                self._preload()
+
+    # ----- opening -----
+
+    def _opening(self) -> contextlib.AbstractContextManager[None]:
+        return opening(backend=self.backend, where=self.where, setting=self.setting)
+
+    def _knows_account(self) -> bool:
+        with self.engine.connect() as conn:
+            return knows_account(conn, self.account)
+
+    def _preload(self) -> None:
+        """Every row of the account in one query, when there are not too many."""
+        with self.engine.connect() as conn:
+            if "entries" not in table_names(conn):
+                self._cache, self._refs = {}, Counter()
+                return
+            count = conn.execute(
+                sa.select(sa.func.count()).select_from(entries).where(entries.c.account == self.account)
+            ).scalar_one()
+            if count > PRELOAD_LIMIT and not self._memory_only:
+                return
+            cache: Cache = {}
+            refs: Counter[tuple[str, str]] = Counter()
+            rows = conn.execute(
+                sa.select(
+                    entries.c.scope, entries.c.key, entries.c.entity, entries.c.entity_id, entries.c.digest
+                )
+                .where(entries.c.account == self.account)
+                .execution_options(yield_per=10_000)
+            )
+            for scope, key, entity, entity_id, stored in rows:
+                cache[scope, key] = (entity, entity_id, stored)
+                refs[entity, entity_id] += 1
+        self._cache, self._refs = cache, refs
+
+    # ----- the run's account -----
+
+    def mark_run(self) -> None:
+        """Record that a run wrote to this account (after which the ledger knows the account)."""
+        if self.read_only or self._memory_only:
+            return
+        now = time.time()
+        with self._writing() as conn:
+            done = conn.execute(
+                accounts.update().where(accounts.c.account == self.account).values(last_run=now)
+            )
+            if done.rowcount == 0:
+                conn.execute(accounts.insert().values(account=self.account, first_run=now, last_run=now))
+
+    def lock_writer(self, wait: float, *, on_wait: Callable[[str], None] | None = None) -> None:
+        """Take the account's writer lock, waiting up to `wait` seconds; LedgerBusy names the holder."""
+        deadline = time.monotonic() + max(0.0, wait)
+        told = False
+        while True:
+            holder = self._try_lock()
+            if holder is None:
+                # What the run before wrote, read now that nobody else writes the account.
+                with self._opening():
+                    self.knew_account = self._knows_account()
+                    if self._cache is not None:
+                        self._preload()
+                return
+            if time.monotonic() >= deadline:
+                raise LedgerBusy(
+                    f"another run writes to this Pipedrive account ({holder}) and still held the sync "
+                    f"ledger's writer lock after {wait:g} s ({self.where}): runs on one account must not "
+                    "overlap. Let it finish (or stop it), or raise ledger_lock_wait, and run again"
+                )
+            if not told and on_wait is not None:
+                on_wait(
+                    f"Another run holds the sync ledger's writer lock ({holder}): waiting up to {wait:g} s"
+                )
+                told = True
+            time.sleep(LOCK_POLL)
+
+    def _try_lock(self) -> str | None:
+        """None when the lock is now ours; else who holds it."""
+        if self.backend == "postgresql":
+            try:
+                if self._lock_conn is None:
+                    self._lock_conn = self.engine.connect()
+                return try_advisory_lock(self._lock_conn, self.account)
+            except sa.exc.SQLAlchemyError as exc:
+                raise LedgerFailed(self._failed(exc)) from None
+        assert self.path is not None
+        holder, self._lock_file = try_file_lock(self.path, self.account, self._lock_file)
+        return holder
+
+    # ----- reading rows -----
+
+    def get(self, scope: str, key: str) -> Entry | None:
+        with self._lock:
+            if self._cache is not None:
+                row = self._cache.get((scope, key))
+                found = Entry(row[1], row[2]) if row is not None else None
+            else:
+                found = self._select_one(scope, key)
+            if found is not None:
+                self.hits += 1
+        return found
+
+    def _select_one(self, scope: str, key: str) -> Entry | None:
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(
+                    sa.select(entries.c.entity_id, entries.c.digest).where(
+                        entries.c.account == self.account, entries.c.scope == scope, entries.c.key == key
+                    )
+                ).first()
+        except DB_ERRORS as exc:
+            raise LedgerFailed(self._failed(exc)) from None
+        return Entry(row[0], row[1]) if row is not None else None
+
+    def get_many(self, scope: str, keys: list[str]) -> dict[str, Entry]:
+        """Rows of many keys in one round trip (or from memory)."""
+        found: dict[str, Entry] = {}
+        with self._lock:
+            if self._cache is not None:
+                for key in keys:
+                    if (row := self._cache.get((scope, key))) is not None:
+                        found[key] = Entry(row[1], row[2])
+                return found
+        try:
+            with self.engine.connect() as conn:
+                for start in range(0, len(keys), 500):
+                    rows = conn.execute(
+                        sa.select(entries.c.key, entries.c.entity_id, entries.c.digest).where(
+                            entries.c.account == self.account,
+                            entries.c.scope == scope,
+                            entries.c.key.in_(keys[start : start + 500]),
+                        )
+                    )
+                    found.update({key: Entry(entity_id, stored) for key, entity_id, stored in rows})
+        except DB_ERRORS as exc:
+            raise LedgerFailed(self._failed(exc)) from None
+        return found
+
+    def has(self, scope: str, key: str) -> bool:
+        """Whether a row exists (not counted as a hit: nothing is saved by knowing it)."""
+        with self._lock:
+            if self._cache is not None:
+                return (scope, key) in self._cache
+            return self._select_one(scope, key) is not None
+
+    def knows(self, entity: str, entity_id: int | str) -> bool:
+        """Whether any row points at this entity: it belongs to some match key or event already."""
+        with self._lock:
+            if self._cache is not None:
+                return self._refs.get((entity, str(entity_id)), 0) > 0
+            try:
+                with self.engine.connect() as conn:
+                    row = conn.execute(
+                        sa.select(sa.literal(1))
+                        .select_from(entries)
+                        .where(
+                            entries.c.account == self.account,
+                            entries.c.entity == entity,
+                            entries.c.entity_id == str(entity_id),
+                        )
+                        .limit(1)
+                    ).first()
+            except DB_ERRORS as exc:
+                raise LedgerFailed(self._failed(exc)) from None
+        return row is not None
+
+    def scope_rows(self, scope: str) -> list[tuple[str, Entry]]:
+        """Every row of a scope (the outbox at start-up)."""
+        with self._lock:
+            if self._cache is not None:
+                return [(key, Entry(row[1], row[2])) for (s, key), row in self._cache.items() if s == scope]
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(entries.c.key, entries.c.entity_id, entries.c.digest).where(
+                    entries.c.account == self.account, entries.c.scope == scope
+                )
+            ).all()
+        return [(key, Entry(entity_id, stored)) for key, entity_id, stored in rows]
+
+    # ----- writing rows -----
+
+    def put(
+        self, scope: str, key: str, entity: str, entity_id: int | str, body_digest: str | None = None
+    ) -> None:
+        if self.read_only:
+            return
+        entity_id = str(entity_id)
+        with self._lock:
+            if not self._memory_only:
+                with self._writing() as conn:
+                    conn.execute(entries.delete().where(*self._row(scope, key)))
+                    conn.execute(
+                        entries.insert().values(
+                            account=self.account,
+                            scope=scope,
+                            key=key,
+                            entity=entity,
+                            entity_id=entity_id,
+                            digest=body_digest,
+                            updated_at=time.time(),
+                        )
+                    )
+            if self._cache is not None:
+                self._drop((scope, key))
+                self._cache[scope, key] = (entity, entity_id, body_digest)
+                self._refs[entity, entity_id] += 1
+
+    def _row(self, scope: str, key: str) -> tuple[sa.ColumnElement[bool], ...]:
+        """The where clause of one row of the account."""
+        return (entries.c.account == self.account, entries.c.scope == scope, entries.c.key == key)
+
+    def _drop(self, at: tuple[str, str]) -> None:
+        assert self._cache is not None
+        old = self._cache.pop(at, None)
+        if old is not None:
+            self._refs[old[0], old[1]] -= 1
+            if self._refs[old[0], old[1]] <= 0:
+                del self._refs[old[0], old[1]]
+
+    def rename(self, scope: str, old_key: str, new_key: str) -> bool:
+        """Move a row to another key, atomically (of two callers, one gets it); never over a row that
+        exists under `new_key`. True when a row moved."""
+        if self.read_only:
+            return False
+        with self._lock:
+            if self._cache is not None and (
+                (scope, old_key) not in self._cache or (scope, new_key) in self._cache
+            ):
+                return False
+            moved = True
+            if not self._memory_only:
+                with self._writing() as conn:
+                    taken = conn.execute(
+                        sa.select(sa.literal(1)).select_from(entries).where(*self._row(scope, new_key))
+                    ).first()
+                    moved = (
+                        taken is None
+                        and conn.execute(
+                            entries.update()
+                            .where(*self._row(scope, old_key))
+                            .values(key=new_key, updated_at=time.time())
+                        ).rowcount
+                        > 0
+                    )
+            if moved and self._cache is not None:
+                self._cache[scope, new_key] = self._cache.pop((scope, old_key))
+        return moved
+
+    def forget(self, scope: str, key: str) -> None:
+        if self.read_only:
+            return
+        with self._lock:
+            if not self._memory_only:
+                with self._writing() as conn:
+                    conn.execute(entries.delete().where(*self._row(scope, key)))
+            if self._cache is not None:
+                self._drop((scope, key))
+
+    def forget_entity(self, entity: str, entity_id: int | str) -> None:
+        """Every row that points at an entity Pipedrive no longer knows (deleted or merged), but its
+        markers: they stay (pruned by age only), so that a replay does not recreate a deleted entity."""
+        if self.read_only:
+            return
+        entity_id = str(entity_id)
+        with self._lock:
+            if not self._memory_only:
+                with self._writing() as conn:
+                    conn.execute(
+                        entries.delete().where(
+                            entries.c.account == self.account,
+                            entries.c.entity == entity,
+                            entries.c.entity_id == entity_id,
+                            sa.not_(entries.c.scope.like("marker:%")),
+                        )
+                    )
+            if self._cache is not None:
+                for at, row in list(self._cache.items()):
+                    if row[0] == entity and row[1] == entity_id and not at[0].startswith("marker:"):
+                        self._drop(at)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except DB_ERRORS as exc:
+            raise LedgerFailed(self._failed(exc)) from None
+
+    def _failed(self, exc: BaseException) -> str:
+        return failed_message(exc, self.where)
+
+    # ----- a dry run, the end -----
+
+    def work_on_a_copy(self) -> None:
+        """A dry run: every row in memory, written to memory only (the database is left as it was)."""
+        with self._lock:
+            self._memory_only = True
+            if self._cache is None:
+                self._preload()
+            if self._cache is None:
+                self._cache = {}
+        self.read_only = False
+
+    def close(self) -> None:
+        with self._lock:
+            if self._lock_conn is not None:
+                with contextlib.suppress(Exception):
+                    self._lock_conn.close()
+                self._lock_conn = None
+            if self._lock_file is not None:
+                with contextlib.suppress(Exception):
+                    self._lock_file.close()
+                self._lock_file = None
+            self.engine.dispose()
