@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..pipedrive.errors import PipedriveError
+from . import ledger as ledger_tool
 from .check import check
 from .config import ConfigError, load_config
 from .connect import connect
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="look everything up, write nothing: show what a replay would do",
     )
+    ledger_tool.register(commands, config_help)
     return parser
 
 
@@ -64,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
     logger = logging.getLogger("target-pipedrive-tools")
+    if args.command == "ledger":
+        return ledger_tool.run(args, logger)
     try:
         config = load_config(args.config)
         if args.command == "replay":

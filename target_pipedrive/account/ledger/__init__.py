@@ -47,7 +47,7 @@ from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_mess
 from .locking import LOCK_CLASS, MIGRATION_KEY, holder_text, lock_key
 from .schema import SCHEMA_VERSION, accounts, entries, ledger_meta, metadata
 from .store import LOCK_POLL, PRELOAD_LIMIT, Ledger
-from .urls import engine_url, ledger_url, shown
+from .urls import engine_url, ledger_url, shown, sqlite_file
 
 __all__ = [
     "LOCK_CLASS",
@@ -77,5 +77,6 @@ __all__ = [
     "opening",
     "reason",
     "shown",
+    "sqlite_file",
     "unusable_message",
 ]
