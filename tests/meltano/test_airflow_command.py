@@ -17,7 +17,8 @@ def test_the_dag_command_writes_the_sample_into_the_sandbox(meltano: MeltanoProj
     meltano_executable, *args = shlex.split(dag_constant("MELTANO_COMMAND"))
     assert meltano_executable == "meltano"
     env = {
-        "MELTANO_ENVIRONMENT": dag_constant("DEFAULT_ENVIRONMENT"),
+        # As a worker names it (the DAG has no default): meltano.yml's demo environment.
+        "MELTANO_ENVIRONMENT": "sandbox",
         "TARGET_PIPEDRIVE_API_URL": sandbox.url,
         "TARGET_PIPEDRIVE_API_TOKEN": sandbox.token,
         "TARGET_PIPEDRIVE_REPORT_FILE": str(tmp_path / "report.json"),
