@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..pipedrive.entities import Entity
@@ -59,6 +58,17 @@ def identity_scope(match: MatchField) -> str:
     return f"id:{match.entity.name}:{match.key}"
 
 
+@dataclass
+class Lookups:
+    """What one record's lookups learned on the way (the record's own, passed to `find`): the ids taken
+    on the sync ledger's word, not yet confirmed by Pipedrive (a write that fails on one forgets them
+    and plans the record again), and whether the ledger may be asked at all (not once one of its ids
+    proved stale for this record)."""
+
+    unverified: set[tuple[str, int]] = field(default_factory=set)
+    trust_ledger: bool = True
+
+
 class EntityFinder:
     """Looks entities up by match field and remembers what this run found or created.
 
@@ -93,20 +103,6 @@ class EntityFinder:
         # Ids known only from the ledger, not yet confirmed by a write this run.
         self._from_ledger: set[tuple[str, int]] = set()
         self._lock = threading.RLock()
-        self.cache_hits = 0
-        # Per thread, as each thread works on one record at a time.
-        self._record = threading.local()
-
-    @property
-    def unverified(self) -> set[tuple[str, int]]:
-        """Ids this thread's record took from the ledger without asking Pipedrive: if a write that
-        used one fails, the executor forgets them and plans the record again from Pipedrive's answers."""
-        if not hasattr(self._record, "unverified"):
-            self._record.unverified = set()
-        return self._record.unverified
-
-    def _ledger_trusted(self) -> bool:
-        return self._trust_ledger and not getattr(self._record, "distrust", False)
 
     def remember(self, match: MatchField, value: str, entity_id: int) -> None:
         if not self._identity_map:
@@ -114,22 +110,23 @@ class EntityFinder:
         with self._lock:
             self._known[(match.entity.name, match.key, normalize(match, value))] = entity_id
 
-    def find(self, match: MatchField, value: str) -> int | None:
-        """The id of the one entity whose match field equals value, None if there is none."""
+    def find(self, match: MatchField, value: str, lookups: Lookups | None = None) -> int | None:
+        """The id of the one entity whose match field equals value, None if there is none. `lookups`
+        (the record's) collects the ids taken on the ledger's word, and may forbid asking the ledger."""
+        lookups = lookups if lookups is not None else Lookups()
         key = (match.entity.name, match.key, normalize(match, value))
         with self._lock:
             if key in self._known:
-                self.cache_hits += 1
                 known = self._known[key]
                 if (match.entity.name, known) in self._from_ledger:
                     # Still only the ledger's word: a write that fails on it must be able to recover.
-                    self.unverified.add((match.entity.name, known))
+                    lookups.unverified.add((match.entity.name, known))
                 return known
-        if self._ledger_trusted() and self._ledger is not None:
+        if self._trust_ledger and lookups.trust_ledger and self._ledger is not None:
             entry = self._ledger.get(identity_scope(match), key[2])
             if entry is not None:
                 remembered = int(entry.entity_id)
-                self.unverified.add((match.entity.name, remembered))
+                lookups.unverified.add((match.entity.name, remembered))
                 with self._lock:
                     self._from_ledger.add((match.entity.name, remembered))
                 self.remember(match, value, remembered)
@@ -223,16 +220,6 @@ class EntityFinder:
             self._read.pop((entity_name, str(entity_id)), None)
         if self._ledger is not None:
             self._ledger.forget_entity(entity_name, entity_id)
-
-    @contextmanager
-    def without_ledger(self) -> Iterator[None]:
-        """Lookups ask Pipedrive, not the ledger (after the ledger proved wrong for a record)."""
-        distrust = getattr(self._record, "distrust", False)
-        self._record.distrust = True
-        try:
-            yield
-        finally:
-            self._record.distrust = distrust
 
     def _from_index(self, match: MatchField, value: str) -> list[int] | None:
         """The ids the prefetched list has for value, or None when it is not (yet) worth relying on."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..pipedrive.entities import Entity
 from .catalog import FieldCatalog
-from .finder import EntityFinder
+from .finder import EntityFinder, Lookups
 from .match import MatchField, resolve_match_field
 
 if TYPE_CHECKING:
@@ -30,10 +30,16 @@ class Runtime:
     full_refresh: bool = False
     # Seconds a create or update whose outcome is unknown is given to land before it is sent again.
     settle_seconds: float = 600.0
+    # The record being planned's lookups (`for_record`): what the finder takes on the ledger's word.
+    lookups: Lookups = field(default_factory=Lookups)
     _matches: dict[tuple[str, str], MatchField] = field(default_factory=dict)
     _default_currency: str | None = None
     _warned: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def for_record(self, lookups: Lookups) -> Runtime:
+        """The runtime as one record's planner sees it: the run's, with that record's lookups."""
+        return replace(self, lookups=lookups)
 
     def match_field(self, entity: Entity, wanted: str | None) -> MatchField:
         """The match field named by a record (or the setting, or `id`), resolved once per run."""

@@ -84,6 +84,19 @@ SPEC = ActionSpec(
         ),
         FieldSpec("done", "Done", "boolean", "Whether the Activity is done or not.", default=_prop("done")),
     ),
+    entity="activity",
+    segment_slug="createUpdateActivity",
+    # No match field: a replayed event is recognised by its marker, which fills in this id.
+    marker_id="activity_id",
+    # Body keys that the mapping names otherwise (summary counts, preserve names).
+    body_fields={
+        "public_description": "description",
+        "participants": "person_match_value",
+        "org_id": "organization_match_value",
+        "deal_id": "deal_match_value",
+    },
+    # Lists merged with what the entity holds, and what tells their items apart.
+    merged_lists={"participants": "participants"},
 )
 
 

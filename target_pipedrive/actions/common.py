@@ -43,7 +43,7 @@ def lookup(
     if not value:
         raise Reject(f"{value_key} is empty", field=value_key)
     try:
-        return match, value, rt.finder.find(match, value)
+        return match, value, rt.finder.find(match, value, rt.lookups)
     except LookupRejected as exc:
         raise Reject(str(exc), field=value_key) from exc
 
@@ -58,7 +58,7 @@ def association(
     match = match_field(rt, entity, payload, f"{prefix}_match_field")
     value = str(payload[value_key]).strip()
     try:
-        found = rt.finder.find(match, value)
+        found = rt.finder.find(match, value, rt.lookups)
     except NotAnId as exc:
         # Segment's defaults link by userId against `id`; an unlinkable value loses the link, not the record.
         warnings.append(f"{exc}; the link is left out")

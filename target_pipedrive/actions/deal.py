@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..account.match import MatchField
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
 from ..pipedrive.entities import DEAL, ORGANIZATION, PERSON
@@ -90,6 +91,10 @@ SPEC = ActionSpec(
         add_time_field("deal"),
         custom_fields_field(),
     ),
+    entity="deal",
+    segment_slug="createUpdateDeal",
+    # Body keys that the mapping names otherwise (summary counts, preserve names).
+    body_fields={"person_id": "person_match_value", "org_id": "organization_match_value"},
 )
 
 
@@ -127,7 +132,9 @@ def _body(payload: dict[str, Any], rt: Runtime, warnings: list[str]) -> dict[str
 
 def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     warnings: list[str] = []
-    match = value = found = None
+    match: MatchField | None = None
+    value: str | None = None
+    found: int | None = None
     if common.given(payload, "deal_match_value"):
         match, value, found = common.lookup(rt, DEAL, payload, "deal_match_field", "deal_match_value")
     person_id = common.association(rt, PERSON, payload, "person", warnings)
@@ -138,35 +145,10 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     if org_id is not None:
         body["org_id"] = org_id
     deleted = payload.get("status") == "deleted"
-    if found is not None and rt.finder.is_archived(DEAL, found) and not deleted:
-        raise Archived(DEAL.label, found)
-    # Lists leave archived deals out: a miss may still be an archived deal, never to be created again.
-    if (
-        found is None
-        and match is not None
-        and value is not None
-        and (archived := rt.finder.find_archived(match, value)) is not None
-    ):
-        if deleted:
-            gone = DEAL.item(archived)
-            return Write("DELETE", gone, None, "deleted", warnings=warnings, entity_id=archived)
-        raise Archived(DEAL.label, archived)
+    if (gone := _archived(rt, match, value, found, deleted, warnings)) is not None:
+        return gone
     if found is not None:
-        if deleted:
-            # API v2 deletes only with DELETE: its PATCH schema still lists is_deleted, but the
-            # migration guide says PATCH can no longer delete (a real account would keep the deal).
-            return Write("DELETE", DEAL.item(found), None, "deleted", warnings=warnings, entity_id=found)
-        remembered = (match, value) if match is not None and value is not None else None
-        return Write(
-            "PATCH",
-            DEAL.item(found),
-            body,
-            "updated",
-            remember=remembered,
-            warnings=warnings,
-            entity_id=found,
-            update_body=body,
-        )
+        return _update(found, match, value, body, deleted, warnings)
     if match is not None and match.kind == "id":
         raise Reject(f"deal {value} does not exist", field="deal_match_value")
     if deleted:
@@ -177,6 +159,65 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
             "organization_match_value to an existing person or organization",
             field="person_match_value",
         )
+    return _create(match, value, body, warnings)
+
+
+def _archived(
+    rt: Runtime,
+    match: MatchField | None,
+    value: str | None,
+    found: int | None,
+    deleted: bool,
+    warnings: list[str],
+) -> Write | None:
+    """Refuse to write to an archived deal; a deal marked deleted is deleted even when archived.
+
+    Lists leave archived deals out: a miss may still be an archived deal, never to be created
+    again. None when no archived deal is involved.
+    """
+    if found is not None and rt.finder.is_archived(DEAL, found) and not deleted:
+        raise Archived(DEAL.label, found)
+    if (
+        found is None
+        and match is not None
+        and value is not None
+        and (archived := rt.finder.find_archived(match, value)) is not None
+    ):
+        if deleted:
+            gone = DEAL.item(archived)
+            return Write("DELETE", gone, None, "deleted", warnings=warnings, entity_id=archived)
+        raise Archived(DEAL.label, archived)
+    return None
+
+
+def _update(
+    found: int,
+    match: MatchField | None,
+    value: str | None,
+    body: dict[str, Any],
+    deleted: bool,
+    warnings: list[str],
+) -> Write:
+    """The write for a deal the lookup found: a DELETE when marked deleted, else a PATCH."""
+    if deleted:
+        # API v2 deletes only with DELETE: its PATCH schema still lists is_deleted, but the
+        # migration guide says PATCH can no longer delete (a real account would keep the deal).
+        return Write("DELETE", DEAL.item(found), None, "deleted", warnings=warnings, entity_id=found)
+    remembered = (match, value) if match is not None and value is not None else None
+    return Write(
+        "PATCH",
+        DEAL.item(found),
+        body,
+        "updated",
+        remember=remembered,
+        warnings=warnings,
+        entity_id=found,
+        update_body=body,
+    )
+
+
+def _create(match: MatchField | None, value: str | None, body: dict[str, Any], warnings: list[str]) -> Write:
+    """The POST of a new deal, writing the match value back into it when there is one."""
     remember = None
     update_body = common.snapshot(body)
     if match is not None and value is not None:

@@ -69,6 +69,20 @@ SPEC = ActionSpec(
         ),
         visible_to_field("Lead"),
     ),
+    entity="lead",
+    segment_slug="createUpdateLead",
+    # No match field: a replayed event is recognised by its marker, which fills in this id.
+    marker_id="lead_id",
+    # Body keys that the mapping names otherwise (summary counts, preserve names).
+    body_fields={
+        "value": "amount",
+        "person_id": "person_match_value",
+        "organization_id": "organization_match_value",
+    },
+    # A lead"s currency is part of its value.
+    field_aliases={"currency": "value"},
+    # The links a lost create is looked for on (API v1 lists by link), in this order.
+    content_links=("person_id", "organization_id"),
 )
 
 

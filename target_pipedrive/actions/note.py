@@ -45,6 +45,18 @@ SPEC = ActionSpec(
             default={"@path": "$.properties.content"},
         ),
     ),
+    entity="note",
+    segment_slug="createUpdateNote",
+    # No match field: a replayed event is recognised by its marker, which fills in this id.
+    marker_id="note_id",
+    # Body keys that the mapping names otherwise (summary counts, preserve names).
+    body_fields={
+        "person_id": "person_match_value",
+        "org_id": "organization_match_value",
+        "deal_id": "deal_match_value",
+    },
+    # The links a lost create is looked for on (API v1 lists by link), in this order.
+    content_links=("lead_id", "deal_id", "person_id", "org_id"),
 )
 
 

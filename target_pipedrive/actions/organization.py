@@ -42,6 +42,8 @@ SPEC = ActionSpec(
         add_time_field("organization"),
         custom_fields_field(),
     ),
+    entity="organization",
+    segment_slug="createUpdateOrganization",
 )
 
 

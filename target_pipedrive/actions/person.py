@@ -56,6 +56,12 @@ SPEC = ActionSpec(
         add_time_field("person"),
         custom_fields_field(),
     ),
+    entity="person",
+    segment_slug="createUpdatePerson",
+    # Body keys that the mapping names otherwise (summary counts, preserve names).
+    body_fields={"emails": "email", "phones": "phone"},
+    # Lists merged with what the entity holds, and what tells their items apart.
+    merged_lists={"emails": "email", "phones": "phone"},
 )
 
 

@@ -20,11 +20,11 @@ class Write:
     remember: tuple[MatchField, str] | None = None
     warnings: list[str] = field(default_factory=list)
     # An update's target (a lead's is a uuid), and the body of the record as it would update the entity:
-    # every mapped field, as mapped (before a create's write-back, contacts not yet merged). The executor
-    # narrows an update to the fields that changed (actions/policy.py) and keeps a digest per field.
+    # every mapped field, as mapped (before a create's write-back, contacts not yet merged). The write
+    # path narrows an update to the fields that changed (run/narrowing.py), keeping a digest per field.
     entity_id: int | str | None = None
     update_body: dict[str, Any] | None = None
-    # The fields an update sends, as the summary names them (set by the executor).
+    # The fields an update sends, as the summary names them (set by the write policy, run/narrowing.py).
     fields: list[str] = field(default_factory=list)
 
 

@@ -13,7 +13,7 @@ docs/write-policy.md states the rules with examples. In short, per mapping:
   on create only.
 
 A field is named by its key in the body (`name`, `emails`) or, for a custom field, `custom_fields.<key>`.
-The executor applies the policy (executor.RecordExecutor._narrow); this module holds the pure parts.
+The write path applies the policy (run/narrowing.py); this module holds the pure parts.
 """
 
 from __future__ import annotations
@@ -25,56 +25,31 @@ from typing import Any
 from ..account.catalog import FieldCatalog, UnknownField
 from ..account.finder import digits
 from ..account.ledger import field_digest
-from ..pipedrive.entities import DEAL, ORGANIZATION, PERSON, Entity
-from .spec import CONTACT_LABELS
+from ..pipedrive.entities import BY_NAME, Entity
+from .spec import CONTACT_LABELS, ActionSpec
 
 __all__ = ["CONTACT_LABELS", "DEFAULT_POLICY", "ResolvedPolicy", "WritePolicy"]
 
 CONTACT_MODES = ("merge", "replace")
 CUSTOM = "custom_fields."
 
-# Per action: a body key → the mapping's field key, where they differ (summary counts, preserve names).
-FIELD_KEYS: dict[str, dict[str, str]] = {
-    "upsert_person": {"emails": "email", "phones": "phone"},
-    "upsert_organization": {},
-    "upsert_deal": {"person_id": "person_match_value", "org_id": "organization_match_value"},
-    "upsert_activity": {
-        "public_description": "description",
-        "participants": "person_match_value",
-        "org_id": "organization_match_value",
-        "deal_id": "deal_match_value",
-    },
-    "upsert_lead": {
-        "value": "amount",
-        "person_id": "person_match_value",
-        "organization_id": "organization_match_value",
-    },
-    "upsert_note": {
-        "person_id": "person_match_value",
-        "org_id": "organization_match_value",
-        "deal_id": "deal_match_value",
-    },
-}
-# More mapping field keys that name a body key (a lead's currency is part of its value).
-_ALIASES: dict[str, dict[str, str]] = {"upsert_lead": {"currency": "value"}}
-# The entity whose custom fields an action maps.
-CUSTOM_ENTITY: dict[str, Entity] = {
-    "upsert_person": PERSON,
-    "upsert_organization": ORGANIZATION,
-    "upsert_deal": DEAL,
-}
-# Lists merged with what the entity holds: body key → how their items are told apart.
-MERGED: dict[tuple[str, str], str] = {
-    ("upsert_person", "emails"): "email",
-    ("upsert_person", "phones"): "phone",
-    ("upsert_activity", "participants"): "participants",
-}
+
+def _spec(action: str) -> ActionSpec:
+    from . import ACTION_SPECS  # the registry imports the actions, which import this module
+
+    return ACTION_SPECS[action]
+
+
+def custom_entity(action: str) -> Entity | None:
+    """The entity whose custom fields an action maps (None: it maps none)."""
+    name = _spec(action).custom_fields_entity
+    return BY_NAME[name] if name is not None else None
 
 
 @dataclass(frozen=True)
 class WritePolicy:
     """A mapping's `contacts`, `preserve` and `create_only_fields`, as its config gives them, and its
-    `mode` (`upsert`, `update_only`, `create_only`: what the executor lets a planned write do)."""
+    `mode` (`upsert`, `update_only`, `create_only`: what the write path lets a planned write do)."""
 
     contacts: str = "merge"
     preserve: tuple[str, ...] = ()
@@ -129,18 +104,17 @@ def body_field(action: str, name: str, catalog: FieldCatalog) -> str:
     """What a `preserve` or `create_only_fields` entry names: an action field key (`email`), a body key
     (`emails`), or a custom field by name or key (`Tier`, `custom_fields.Tier`). UnknownField or
     ValueError when it names no field."""
-    from . import ACTION_SPECS
-
-    keys = FIELD_KEYS.get(action, {})
-    by_field = {field: body for body, field in keys.items()} | _ALIASES.get(action, {})
+    spec = _spec(action)
+    keys = spec.body_fields
+    by_field = {field: body for body, field in keys.items()} | dict(spec.field_aliases)
     if name in by_field:
         return by_field[name]
-    if name in keys or (name in ACTION_SPECS[action].field_keys and name != "custom_fields"):
+    if name in keys or (name in spec.field_keys and name != "custom_fields"):
         return name
-    entity = CUSTOM_ENTITY.get(action)
+    entity = custom_entity(action)
     wanted = name[len(CUSTOM) :] if name.startswith(CUSTOM) else name
     if entity is None:
-        fields = ", ".join(key for key in ACTION_SPECS[action].field_keys if key != "custom_fields")
+        fields = ", ".join(key for key in spec.field_keys if key != "custom_fields")
         raise ValueError(f"{name!r} is not a field of {action}; its fields are {fields}")
     field = catalog.resolve(entity, wanted)
     return CUSTOM + field.key if field.is_custom else field.key
@@ -176,7 +150,7 @@ def digests(parts: dict[str, Any]) -> dict[str, str]:
 def label(action: str, name: str, catalog: FieldCatalog) -> str:
     """How the summary names a field: the mapping's field key, or `custom_fields.<name>`."""
     if name.startswith(CUSTOM):
-        entity = CUSTOM_ENTITY.get(action)
+        entity = custom_entity(action)
         key = name[len(CUSTOM) :]
         if entity is not None:
             try:
@@ -184,13 +158,13 @@ def label(action: str, name: str, catalog: FieldCatalog) -> str:
             except UnknownField:
                 pass
         return name
-    return FIELD_KEYS.get(action, {}).get(name, name)
+    return _spec(action).body_fields.get(name, name)
 
 
 def merge_kind(action: str, name: str, value: Any) -> str | None:
     """How a field is merged with the entity's value: a list kind, `lead_value` (an amount without a
     currency takes the lead's own), or None (the mapped value is sent as it is)."""
-    kind = MERGED.get((action, name))
+    kind = _spec(action).merged_lists.get(name)
     if kind is not None:
         return kind
     unpriced = isinstance(value, dict) and value.get("currency") is None

@@ -6,12 +6,12 @@ shapes they share and derives the JSON schema the mapped payload is validated ag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 FieldType = Literal["string", "integer", "number", "boolean", "datetime", "object", "contact"]
 
-VISIBLE_TO_CHOICES = ("1", "3", "5", "7")
 # The labels of a person's emails and phones (a "contact" field's `label`).
 CONTACT_LABELS = ("work", "home", "mobile", "other")
 
@@ -53,7 +53,9 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """An action: its name in configs, Segment's title, its default trigger and its fields."""
+    """Every fact of an action: its name in configs, Segment's title and slug, its default trigger, its
+    fields, the entity it writes and how the write path treats its fields. The engine, the write path,
+    the start-up checks and the tools read them from here."""
 
     name: str
     title: str
@@ -63,6 +65,19 @@ class ActionSpec:
     # Constraints across fields that JSON schema alone states poorly, as (fields, message):
     # at least one of the named fields must be present.
     one_of_required: tuple[tuple[tuple[str, ...], str], ...] = field(default=())
+    # The Pipedrive entity it writes (pipedrive/entities.py's names) and Segment's slug of the action.
+    entity: str = ""
+    segment_slug: str = ""
+    # Actions without a match field (activities, notes, leads): a source event is remembered by its
+    # marker in the sync ledger, and a replay fills in this id field instead of creating again.
+    marker_id: str | None = None
+    # Body keys → the mapping's field key, where they differ; more mapping keys naming a body key.
+    body_fields: Mapping[str, str] = field(default_factory=dict)
+    field_aliases: Mapping[str, str] = field(default_factory=dict)
+    # Lists merged with what the entity holds (the write policy): body key → how items are told apart.
+    merged_lists: Mapping[str, str] = field(default_factory=dict)
+    # Where a lost create of a v1 entity (notes, leads) is looked for: its body's links, in this order.
+    content_links: tuple[str, ...] = ()
 
     def field(self, key: str) -> FieldSpec:
         for spec in self.fields:
@@ -73,6 +88,27 @@ class ActionSpec:
     @property
     def field_keys(self) -> tuple[str, ...]:
         return tuple(spec.key for spec in self.fields)
+
+    @property
+    def custom_fields_entity(self) -> str | None:
+        """The entity whose custom fields the action maps (its own), None if it maps none."""
+        return self.entity if "custom_fields" in self.field_keys else None
+
+    def match_entities(self) -> dict[str, str]:
+        """Each match-field key of the action → the entity it looks up (`match_field`: its own)."""
+        found = {
+            key: key.removesuffix("_match_field") for key in self.field_keys if key.endswith("_match_field")
+        }
+        if "match_field" in self.field_keys:
+            found["match_field"] = self.entity
+        return found
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """The payload fields two records in flight must not share (dispatch order): the match values
+        it looks up or links by, and the id its marker fills in."""
+        values = tuple(key for key in self.field_keys if key.endswith("match_value"))
+        return values + ((self.marker_id,) if self.marker_id else ())
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema a mapped payload of this action must satisfy."""

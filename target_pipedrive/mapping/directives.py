@@ -4,28 +4,31 @@ A resolver returns a JSON value, None (JSON null: the field is sent as null) or 
 left out), as mapping-kit tells `null` from `undefined`. Validation walks everything, lists included
 (Segment skips lists until run time), and collects every problem with a slash path
 (`/fields/name/@path should be a string but it is a number.`) so that a user sees them all at once.
+This module holds those checks; the resolvers they compile to, what runs on each record, are in
+resolvers.py.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
 from typing import Any
 
-from .jsvalues import (
-    MISSING,
-    compact_json,
-    is_number,
-    js_join,
-    js_string,
-    js_truthy,
-    strip_missing,
-    type_name,
-)
-from .paths import compile_get, get
+from . import resolvers
+from .jsvalues import MISSING, js_truthy, type_name
+from .paths import compile_get
+from .resolvers import DirectiveError, Resolver, compile_template, constant, invalid
 
-Resolver = Callable[[Any], Any]
+# What other modules import from here: DirectiveError, Resolver and compile_template live in resolvers.py.
+__all__ = [
+    "DIRECTIVES",
+    "MAX_DEPTH",
+    "Compiler",
+    "DirectiveError",
+    "Resolver",
+    "compile_template",
+    "compile_value",
+    "is_directive",
+]
 
 DIRECTIVES = (
     "@path",
@@ -42,71 +45,15 @@ DIRECTIVES = (
     "@excludeWhenNull",
 )
 _NAME = re.compile(r"^@[a-z][a-zA-Z0-9]+$")
-_TRIPLE = re.compile(r"\{\{\{([^}]+)\}\}\}")
-_DOUBLE = re.compile(r"\{\{([^}]+)\}\}")
 # A config nested deeper than this is no real mapping and would exhaust Python's stack.
 MAX_DEPTH = 32
-
-
-class DirectiveError(Exception):
-    """A directive cannot work on this record (e.g. a @path given by a directive is not a string)."""
-
-
-def _constant(value: Any) -> Resolver:
-    return lambda payload: value
-
-
-def _invalid(payload: Any) -> Any:
-    return MISSING
 
 
 def is_directive(value: Any) -> bool:
     return isinstance(value, dict) and any(isinstance(k, str) and k.startswith("@") for k in value)
 
 
-# ---- templates ---------------------------------------------------------------------------------
-
-
-def _placeholder(value: Any) -> str:
-    if value is None or value is MISSING:
-        return ""
-    return js_string(value)
-
-
-def compile_template(template: str) -> Callable[[Any], str]:
-    """`{{{ path }}}` then `{{ path }}`, no escaping; values are never expanded again (Segment's are)."""
-    parts: list[str | Resolver] = []
-    for i, piece in enumerate(_TRIPLE.split(template)):
-        if i % 2:
-            parts.append(compile_get(piece.strip()))
-            continue
-        for j, sub in enumerate(_DOUBLE.split(piece)):
-            if j % 2:
-                parts.append(compile_get(sub.strip()))
-            elif sub:
-                parts.append(sub)
-    if all(isinstance(part, str) for part in parts):
-        text = "".join(part for part in parts if isinstance(part, str))
-        return lambda payload: text
-
-    def render(payload: Any) -> str:
-        return "".join(part if isinstance(part, str) else _placeholder(part(payload)) for part in parts)
-
-    return render
-
-
 # ---- the compiler ------------------------------------------------------------------------------
-
-
-def _blank(value: Any) -> bool:
-    """JavaScript's `value == ''`: "", 0, false, [] and lists that join to "" are blank; "0", " ", {} not."""
-    if value == "" or value is False:
-        return True
-    if is_number(value):
-        return value == 0
-    if isinstance(value, list):
-        return js_join(value) == ""
-    return False
 
 
 class Compiler:
@@ -117,7 +64,7 @@ class Compiler:
 
     def error(self, where: str, message: str) -> Resolver:
         self.errors.append(f"{where or '/'} {message}")
-        return _invalid
+        return invalid
 
     def value(self, m: Any, where: str, depth: int = 0) -> Resolver:
         if depth > MAX_DEPTH:
@@ -126,7 +73,7 @@ class Compiler:
             items = [self.value(item, f"{where}/{i}", depth + 1) for i, item in enumerate(m)]
             return lambda payload: [item(payload) for item in items]
         if not isinstance(m, dict):
-            return _constant(m)
+            return constant(m)
         keys = [k for k in m if isinstance(k, str) and k.startswith("@")]
         if not keys:
             members = [(k, self.value(v, f"{where}/{k}", depth + 1)) for k, v in m.items()]
@@ -200,34 +147,18 @@ class Compiler:
     def _path(self, arg: Any, where: str, depth: int) -> Resolver:
         given = self._string_or_directive(arg, where, depth)
         if given is None:
-            return _invalid
+            return invalid
         if isinstance(given, str):
             return compile_get(given)
-        inner = given
-
-        def dynamic_path(payload: Any) -> Any:
-            path = inner(payload)
-            if not isinstance(path, str):
-                raise DirectiveError(f"@path: expected a string path, got {type_name(path)}")
-            return get(payload, path)
-
-        return dynamic_path
+        return resolvers.path_resolver(given)
 
     def _template(self, arg: Any, where: str, depth: int) -> Resolver:
         given = self._string_or_directive(arg, where, depth)
         if given is None:
-            return _invalid
+            return invalid
         if isinstance(given, str):
             return compile_template(given)
-        inner = given
-
-        def dynamic_template(payload: Any) -> Any:
-            template = inner(payload)
-            if not isinstance(template, str):
-                raise DirectiveError(f"@template: expected a string template, got {type_name(template)}")
-            return compile_template(template)(payload)
-
-        return dynamic_template
+        return resolvers.template_resolver(given)
 
     def _literal(self, arg: Any, where: str, depth: int) -> Resolver:
         # mapping-kit resolves a literal's value too, so a directive inside one still runs.
@@ -235,11 +166,11 @@ class Compiler:
 
     def _if(self, arg: Any, where: str, depth: int) -> Resolver:
         if not self._object(arg, where, ("exists", "blank", "then", "else"), ()):
-            return _invalid
+            return invalid
         if "exists" in arg:
             key, test = "exists", lambda v: v is not MISSING and v is not None
         elif "blank" in arg:
-            key, test = "blank", lambda v: v is not MISSING and v is not None and not _blank(v)
+            key, test = "blank", lambda v: v is not MISSING and v is not None and not resolvers.blank(v)
         else:
             return self.error(where, "should have either 'exists' or 'blank'.")
         if not js_truthy(arg[key]):
@@ -251,41 +182,29 @@ class Compiler:
         then = self.value(arg["then"], f"{where}/then", depth) if "then" in arg else None
         # Segment: an `else` that is false, 0, "" or null leaves the field out instead of sending it.
         otherwise = self.value(arg["else"], f"{where}/else", depth) if js_truthy(arg.get("else")) else None
-
-        def resolve_if(payload: Any) -> Any:
-            if test(condition(payload)):
-                return then(payload) if then is not None else MISSING
-            return otherwise(payload) if otherwise is not None else MISSING
-
-        return resolve_if
+        return resolvers.if_resolver(test, condition, then, otherwise)
 
     def _case(self, arg: Any, where: str, depth: int) -> Resolver:
         if not self._object(arg, where, ("operator", "value"), ("operator", "value")):
-            return _invalid
+            return invalid
         operator = arg["operator"]
         if operator not in ("lower", "upper"):
             return self.error(f"{where}/operator", "should be 'lower' or 'upper'.")
         value = self._string_or_directive(arg["value"], f"{where}/value", depth)
         if value is None:
-            return _invalid
+            return invalid
         if not js_truthy(arg["value"]):
             return lambda payload: MISSING  # Segment: an empty value leaves the field out
         change = str.lower if operator == "lower" else str.upper
         if isinstance(value, str):
             changed = change(value)
             return lambda payload: changed
-        inner = value
-
-        def resolve_case(payload: Any) -> Any:
-            v = inner(payload)
-            return change(v) if isinstance(v, str) else v
-
-        return resolve_case
+        return resolvers.case_resolver(value, change)
 
     def _replace(self, arg: Any, where: str, depth: int) -> Resolver:
         options = ("value", "pattern", "replacement", "global", "ignorecase", "pattern2", "replacement2")
         if not self._object(arg, where, options, ("value", "pattern")):
-            return _invalid
+            return invalid
         errors = len(self.errors)
         pattern = self._short_string(arg, "pattern", where, 1, 10, "")
         replacement = self._short_string(arg, "replacement", where, 0, 10, "")
@@ -295,7 +214,7 @@ class Compiler:
         replacement2 = self._short_string(arg, "replacement2", where, 0, 10, "")
         value = self._string_or_directive(arg["value"], f"{where}/value", depth)
         if value is None or len(self.errors) > errors:
-            return _invalid
+            return invalid
         flags = re.IGNORECASE if ignorecase else 0
         count = 0 if global_ else 1
         # The patterns are literal text, not regular expressions, and so are the replacements.
@@ -304,19 +223,8 @@ class Compiler:
             steps.append((re.compile(re.escape(pattern2), flags), _literal_text(replacement2)))
         if not js_truthy(arg["value"]):
             return lambda payload: MISSING
-        inner = _constant(value) if isinstance(value, str) else value
-
-        def resolve_replace(payload: Any) -> Any:
-            v = inner(payload)
-            if isinstance(v, bool) or is_number(v):
-                v = js_string(v)
-            if not isinstance(v, str):
-                return MISSING  # Segment gives "" for objects and null; absent is what was meant
-            for regex, text in steps:
-                v = regex.sub(text, v, count=count)
-            return v
-
-        return resolve_replace
+        inner = constant(value) if isinstance(value, str) else value
+        return resolvers.replace_resolver(inner, steps, count)
 
     def _arraypath(self, arg: Any, where: str, depth: int) -> Resolver:
         if not isinstance(arg, list):
@@ -332,22 +240,13 @@ class Compiler:
             if shape_arg:
                 shape = self.value(shape_arg, f"{where}/1", depth)
         if root_arg is None:
-            return _invalid
+            return invalid
         root = compile_get(root_arg) if isinstance(root_arg, str) else root_arg
-
-        def resolve_array_path(payload: Any) -> Any:
-            found = root(payload)
-            if shape is None or not isinstance(found, (dict, list)):
-                return found
-            items = [found] if isinstance(found, dict) else found
-            # Each item is the payload its shape is resolved against, so $.sku means item.sku.
-            return [shape(item) for item in items]
-
-        return resolve_array_path
+        return resolvers.array_path_resolver(root, shape)
 
     def _merge(self, arg: Any, where: str, depth: int) -> Resolver:
         if not self._object(arg, where, ("objects", "direction"), ("objects", "direction")):
-            return _invalid
+            return invalid
         objects, direction = arg["objects"], arg["direction"]
         ok = True
         if not isinstance(direction, str) or direction.lower() not in ("left", "right"):
@@ -363,23 +262,14 @@ class Compiler:
                 continue
             parts.append(self.value(item, f"{where}/objects/{i}", depth))
         if not ok:
-            return _invalid
+            return invalid
         if direction.lower() == "left":
             parts.reverse()  # earlier objects win: apply them last
-
-        def resolve_merge(payload: Any) -> Any:
-            merged: dict[str, Any] = {}
-            for part in parts:
-                v = part(payload)
-                if isinstance(v, dict):
-                    merged.update(v)
-            return merged
-
-        return resolve_merge
+        return resolvers.merge_resolver(parts)
 
     def _json(self, arg: Any, where: str, depth: int) -> Resolver:
         if not self._object(arg, where, ("mode", "value"), ("mode", "value")):
-            return _invalid
+            return invalid
         mode = arg["mode"]
         if mode not in ("encode", "decode"):
             return self.error(f"{where}/mode", "should be 'encode' or 'decode'.")
@@ -387,110 +277,41 @@ class Compiler:
             return self.error(f"{where}/value", "should be a value or a directive; a falsy value is refused.")
         value = self.value(arg["value"], f"{where}/value", depth)
         if mode == "encode":
-
-            def encode(payload: Any) -> Any:
-                v = value(payload)
-                if v is MISSING:
-                    return MISSING
-                try:
-                    return compact_json(v)
-                except ValueError as exc:
-                    raise DirectiveError(f"@json: cannot encode the value: {exc}") from None
-
-            return encode
-
-        def decode(payload: Any) -> Any:
-            v = value(payload)
-            if not isinstance(v, str):
-                return v
-            try:
-                return json.loads(v, parse_constant=_no_constant)
-            except (ValueError, RecursionError):
-                return v
-
-        return decode
+            return resolvers.json_encode_resolver(value)
+        return resolvers.json_decode_resolver(value)
 
     def _flatten(self, arg: Any, where: str, depth: int) -> Resolver:
         if not self._object(arg, where, ("value", "separator", "omitArrays"), ("value", "separator")):
-            return _invalid
+            return invalid
         omit_arrays = self._bool_option(arg, "omitArrays", where, False)
         separator_arg = self._string_or_directive(arg["separator"], f"{where}/separator", depth)
         value = self.value(arg["value"], f"{where}/value", depth)
         if separator_arg is None:
-            return _invalid
-        separator = _constant(separator_arg) if isinstance(separator_arg, str) else separator_arg
-
-        def resolve_flatten(payload: Any) -> Any:
-            v = value(payload)
-            if v is MISSING or v is None:
-                return v
-            sep = separator(payload)
-            if not isinstance(sep, str):
-                raise DirectiveError(f"@flatten: expected a string separator, got {type_name(sep)}")
-            flat: dict[str, Any] = {}
-            _flatten_into(flat, v, "", sep, omit_arrays)
-            return flat
-
-        return resolve_flatten
+            return invalid
+        separator = constant(separator_arg) if isinstance(separator_arg, str) else separator_arg
+        return resolvers.flatten_resolver(value, separator, omit_arrays)
 
     def _transform(self, arg: Any, where: str, depth: int) -> Resolver:
         if not self._object(arg, where, ("apply", "mapping"), ("apply", "mapping")):
-            return _invalid
+            return invalid
         ok = True
         for key in ("apply", "mapping"):
             if not isinstance(arg[key], dict):
                 self.error(f"{where}/{key}", f"should be an object but it is {type_name(arg[key])}.")
                 ok = False
         if not ok:
-            return _invalid
+            return invalid
         first = self.value(arg["apply"], f"{where}/apply", depth)
         second = self.value(arg["mapping"], f"{where}/mapping", depth)
-        return lambda payload: second(strip_missing(first(payload)))
+        return resolvers.transform_resolver(first, second)
 
     def _excludewhennull(self, arg: Any, where: str, depth: int) -> Resolver:
-        inner = self.value(arg, where, depth)
-
-        def exclude(payload: Any) -> Any:
-            v = inner(payload)
-            if v is None:
-                return MISSING
-            if isinstance(v, dict):
-                return _null_members_absent(v)
-            return v
-
-        return exclude
+        return resolvers.exclude_when_null_resolver(self.value(arg, where, depth))
 
 
 def _literal_text(replacement: str) -> str:
     """A replacement for re.sub that inserts itself verbatim (no group references)."""
     return replacement.replace("\\", "\\\\")
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _null_members_absent(value: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: MISSING if v is None else _null_members_absent(v) if isinstance(v, dict) else v
-        for k, v in value.items()
-    }
-
-
-def _flatten_into(flat: dict[str, Any], value: Any, prefix: str, separator: str, omit_arrays: bool) -> None:
-    if isinstance(value, dict):
-        members: Any = value.items()
-    elif isinstance(value, list) and not omit_arrays:
-        members = ((str(i), item) for i, item in enumerate(value))
-    else:
-        flat[prefix] = value  # a scalar at the top ends up under "" (as Segment's flatten does)
-        return
-    for key, item in members:
-        name = f"{prefix}{separator}{key}" if prefix else str(key)
-        if isinstance(item, dict) or (isinstance(item, list) and not omit_arrays):
-            _flatten_into(flat, item, name, separator, omit_arrays)
-        else:
-            flat[name] = item
 
 
 def compile_value(m: Any, where: str) -> tuple[Resolver, list[str]]:

@@ -42,12 +42,7 @@ _KEYS = (
 _RENAMED = {"subscribe": "trigger", "subscription": "trigger", "mapping": "fields", "actionId": "action"}
 # Segment's action slugs and titles, so a ported mapping's action can be named for the user.
 _SEGMENT_ACTIONS = {
-    "createUpdatePerson": "upsert_person",
-    "createUpdateOrganization": "upsert_organization",
-    "createUpdateActivity": "upsert_activity",
-    "createUpdateDeal": "upsert_deal",
-    "createUpdateLead": "upsert_lead",
-    "createUpdateNote": "upsert_note",
+    **{spec.segment_slug: name for name, spec in ACTION_SPECS.items()},
     **{spec.title.casefold(): name for name, spec in ACTION_SPECS.items()},
 }
 # Values that need no walk to drop absent members or turn Decimals into numbers.
@@ -185,10 +180,7 @@ def _compile_one(index: int, raw: Any, problems: list[str]) -> CompiledMapping |
         problems.append(f"{label}: expected an object with {', '.join(_KEYS)}, got {show_value(raw)}")
         return None
     before = len(problems)
-    for key in raw:
-        if key not in _KEYS:
-            hint = f" (use {_RENAMED[key]!r})" if key in _RENAMED else _suggest(str(key), _KEYS)
-            problems.append(f"{label}: unknown key {key!r}{hint}; a mapping has {', '.join(_KEYS)}")
+    _check_keys(raw, label, problems)
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{label}: 'name' is required: a non-empty string that names the mapping")
@@ -196,8 +188,34 @@ def _compile_one(index: int, raw: Any, problems: list[str]) -> CompiledMapping |
     enabled = True if raw.get("enabled") is None else raw["enabled"]
     if not isinstance(enabled, bool):
         problems.append(f"{label}: 'enabled' should be true or false, got {show_value(enabled)}")
+    action = _check_action(raw.get("action"), label, problems)
+    trigger_source = raw.get("trigger")
+    trigger = _check_trigger(trigger_source, action, label, problems)
+    fields_source = raw.get("fields")
+    compiled_fields = _check_fields(fields_source, action, label, problems)
+    policy, policy_errors = policy_problems(raw)
+    problems.extend(f"{label}: {error}" for error in policy_errors)
+    policy = _check_mode(raw.get("mode"), policy, label, problems)
+    if len(problems) > before or action is None or trigger is None or not isinstance(fields_source, dict):
+        return None
+    # The action's field order, so a rejection names the first bad field as the user reads the table.
+    order = {key: i for i, key in enumerate(action.field_keys)}
+    compiled_fields.sort(key=lambda item: order[item[0]])
+    return CompiledMapping(
+        str(name), action, bool(enabled), str(trigger_source), trigger, fields_source, compiled_fields, policy
+    )
 
-    action_name = raw.get("action")
+
+def _check_keys(raw: dict[str, Any], label: str, problems: list[str]) -> None:
+    """Report keys a mapping does not have, naming the key a ported Segment mapping meant."""
+    for key in raw:
+        if key not in _KEYS:
+            hint = f" (use {_RENAMED[key]!r})" if key in _RENAMED else _suggest(str(key), _KEYS)
+            problems.append(f"{label}: unknown key {key!r}{hint}; a mapping has {', '.join(_KEYS)}")
+
+
+def _check_action(action_name: Any, label: str, problems: list[str]) -> ActionSpec | None:
+    """The mapping's action; None (and a problem) when it is missing or unknown."""
     action = ACTION_SPECS.get(action_name) if isinstance(action_name, str) else None
     if action is None:
         if action_name is None:
@@ -216,21 +234,30 @@ def _compile_one(index: int, raw: Any, problems: list[str]) -> CompiledMapping |
                 f"{label}: 'action' {show_value(action_name)} is not an action{hint}; "
                 f"expected one of {', '.join(ACTION_SPECS)}"
             )
+    return action
 
-    trigger_source = raw.get("trigger")
-    trigger: Predicate | None = None
+
+def _check_trigger(
+    trigger_source: Any, action: ActionSpec | None, label: str, problems: list[str]
+) -> Predicate | None:
+    """The compiled trigger; None (and a problem) when it is missing or not valid FQL."""
     if not isinstance(trigger_source, str):
         expected = f" (the action's usual one is {action.default_trigger!r})" if action else ""
         problems.append(
             f"{label}: 'trigger' is required: an FQL condition such as 'type = \"identify\"'{expected}"
         )
-    else:
-        try:
-            trigger = compile_trigger(trigger_source)
-        except FqlSyntaxError as exc:
-            problems.append(f"{label}: trigger {_one_line(trigger_source)} at {exc.where()}: {exc.message}")
+        return None
+    try:
+        return compile_trigger(trigger_source)
+    except FqlSyntaxError as exc:
+        problems.append(f"{label}: trigger {_one_line(trigger_source)} at {exc.where()}: {exc.message}")
+        return None
 
-    fields_source = raw.get("fields")
+
+def _check_fields(
+    fields_source: Any, action: ActionSpec | None, label: str, problems: list[str]
+) -> list[tuple[str, Resolver, Coercer]]:
+    """The compiled fields; the keys are checked against the action only when the action is known."""
     compiled_fields: list[tuple[str, Resolver, Coercer]] = []
     if not isinstance(fields_source, dict):
         what = (
@@ -257,25 +284,20 @@ def _compile_one(index: int, raw: Any, problems: list[str]) -> CompiledMapping |
                 f"{label}: /fields should map the required field{'s' if len(missing) > 1 else ''} "
                 f"{', '.join(missing)}"
             )
-    policy, policy_errors = policy_problems(raw)
-    problems.extend(f"{label}: {error}" for error in policy_errors)
-    mode = UPSERT if raw.get("mode") is None else raw["mode"]
+    return compiled_fields
+
+
+def _check_mode(mode: Any, policy: WritePolicy, label: str, problems: list[str]) -> WritePolicy:
+    """The policy with the mapping's mode (null: upsert); unchanged (and a problem) when it is unknown."""
+    mode = UPSERT if mode is None else mode
     if mode not in MODES:
         hint = _suggest(mode.replace("-", "_").casefold(), MODES) if isinstance(mode, str) else ""
         problems.append(
             f'{label}: \'mode\' should be "upsert" (the default: create or update), "update_only" (never '
             f'create) or "create_only" (never update), got {show_value(mode)}{hint}'
         )
-    else:
-        policy = replace(policy, mode=str(mode))
-    if len(problems) > before or action is None or trigger is None or not isinstance(fields_source, dict):
-        return None
-    # The action's field order, so a rejection names the first bad field as the user reads the table.
-    order = {key: i for i, key in enumerate(action.field_keys)}
-    compiled_fields.sort(key=lambda item: order[item[0]])
-    return CompiledMapping(
-        str(name), action, bool(enabled), str(trigger_source), trigger, fields_source, compiled_fields, policy
-    )
+        return policy
+    return replace(policy, mode=str(mode))
 
 
 def _one_line(text: str) -> str:
@@ -312,17 +334,3 @@ def compile_mappings(
     if problems:
         raise MappingConfigError(problems)
     return compiled
-
-
-def route(
-    mappings: Sequence[CompiledMapping], record: dict[str, Any], stream: str
-) -> list[tuple[CompiledMapping, dict[str, Any] | RecordRejected]]:
-    """The enabled mappings whose trigger matches the record, each with its payload or its rejection."""
-    routed: list[tuple[CompiledMapping, dict[str, Any] | RecordRejected]] = []
-    for mapping in mappings:
-        if mapping.enabled and mapping._trigger(record, stream):
-            try:
-                routed.append((mapping, mapping.apply(record)))
-            except RecordRejected as exc:
-                routed.append((mapping, exc))
-    return routed

@@ -24,8 +24,13 @@ class _BoundedArray(th.ArrayType):
 
 
 def _mapping_object() -> th.ObjectType:
+    return th.ObjectType(*_routing_properties(), *_policy_properties(), additional_properties=False)
+
+
+def _routing_properties() -> tuple[th.Property, ...]:
+    """What a mapping runs on and does: its name, whether it runs, its trigger, action and fields."""
     actions = ", ".join(f"`{name}` ({spec.title})" for name, spec in ACTION_SPECS.items())
-    return th.ObjectType(
+    return (
         th.Property(
             "name",
             th.StringType,
@@ -65,6 +70,12 @@ def _mapping_object() -> th.ObjectType:
                 "`@literal`, `@arrayPath`, `@case`, `@replace`, `@json`, `@merge`, `@flatten`."
             ),
         ),
+    )
+
+
+def _policy_properties() -> tuple[th.Property, ...]:
+    """How the action may write: its mode and the write policy of updates (actions/policy.py)."""
+    return (
         th.Property(
             "mode",
             th.StringType,
@@ -101,7 +112,6 @@ def _mapping_object() -> th.ObjectType:
                 "update (an owner, a source, a first stage). See docs/write-policy.md."
             ),
         ),
-        additional_properties=False,
     )
 
 

@@ -54,6 +54,7 @@ from .errors import (
     WriteOutcomeUnknown,
 )
 from .pacing import Pacer
+from .pagination import cursor_pages, offset_pages
 from .redact import protect, release, scrub
 from .retry import seconds_header, wait_after_429, wait_after_failure
 from .server_clock import ServerClock
@@ -192,6 +193,10 @@ class PipedriveClient:
         if self._interrupted.is_set():
             raise RunInterrupted
 
+    def pause(self, seconds: float) -> bool:
+        """Wait `seconds` of real time (not the client's clock); True when the run is stopping."""
+        return self._interrupted.wait(seconds)
+
     def interrupt(self) -> None:
         """The run is stopping: end every wait now, and send nothing more (from any thread)."""
         self._stop(RunInterrupted)
@@ -217,41 +222,11 @@ class PipedriveClient:
         self, path: str, params: dict[str, Any] | None = None, *, items_key: str | None = None
     ) -> Iterator[dict[str, Any]]:
         """Every item of a cursor-paged v2 list (or of `data[items_key]`, as searches nest them)."""
-        query = dict(params or {})
-        seen: set[str] = set()
-        while True:
-            response = self.get(path, query)
-            data = response.data
-            if items_key and isinstance(data, dict):
-                data = data.get(items_key)
-            yield from data or []
-            extra = response.additional_data if isinstance(response.additional_data, dict) else {}
-            cursor = extra.get("next_cursor")
-            if not cursor:
-                return
-            if cursor in seen:
-                raise PipedriveUnavailable("GET", path, "the next-page cursor came back twice", 1)
-            seen.add(cursor)
-            query["cursor"] = cursor
+        return cursor_pages(self, path, params, items_key=items_key)
 
     def paginate_v1(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a start/limit-paged v1 list; pagination under additional_data.pagination or flat."""
-        query: dict[str, Any] = {"start": 0, "limit": 500, **(params or {})}
-        while True:
-            response = self.get(path, query)
-            items = response.data or []
-            yield from items
-            extra = response.additional_data if isinstance(response.additional_data, dict) else {}
-            page = extra["pagination"] if isinstance(extra.get("pagination"), dict) else extra
-            if not page.get("more_items_in_collection"):
-                return
-            # Without next_start, count what came back: the server may have capped our limit.
-            next_start = page.get("next_start")
-            if not isinstance(next_start, int):
-                next_start = int(query["start"]) + len(items)
-            if next_start <= int(query["start"]):
-                raise PipedriveUnavailable("GET", path, "the next page does not move forward", 1)
-            query["start"] = next_start
+        return offset_pages(self, path, params)
 
     # The machinery.
     def request(

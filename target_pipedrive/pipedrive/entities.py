@@ -38,4 +38,5 @@ LEAD = Entity(
 NOTE = Entity("note", "/api/v1/notes", None, None, "note")
 
 MATCHABLE = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL)}
+BY_NAME = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL, ACTIVITY, LEAD, NOTE)}
 BY_COLLECTION = {entity.collection: entity for entity in (PERSON, ORGANIZATION, DEAL, ACTIVITY, LEAD, NOTE)}

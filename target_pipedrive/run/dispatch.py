@@ -12,10 +12,19 @@ each STATE is passed on, and at the end) raises it, so no state is emitted past 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
+
+from ..account.finder import digits
+from ..actions import ACTION_SPECS
+from ..actions.common import given
+
+if TYPE_CHECKING:
+    from .context import RecordContext
 
 # Records queued per worker before the reader waits: bounds memory on a fast tap.
 QUEUE_PER_WORKER = 8
@@ -28,16 +37,18 @@ class Dispatcher:
         self._last: dict[str, Future[None]] = {}
         self._keys: dict[Future[None], list[str]] = {}
         self._failure: BaseException | None = None
+        # The input line of the record whose work failed: the reader has moved on when it surfaces.
+        self.failed_line: int | None = None
         self._unraised = False
         self._lock = threading.Lock()
 
-    def submit(self, keys: Iterable[str], work: Callable[[], None]) -> None:
+    def submit(self, keys: Iterable[str], work: Callable[[], None], line: int = 0) -> None:
         self.raise_failure()
         self._wait_for_room()
         keys = sorted(set(keys))
         with self._lock:
             earlier = {self._last[key] for key in keys if key in self._last}
-            future = self._pool.submit(self._run, earlier, work)
+            future = self._pool.submit(self._run, earlier, work, line)
             for key in keys:
                 self._last[key] = future
             self._keys[future] = keys
@@ -60,6 +71,11 @@ class Dispatcher:
             self.raise_failure()
         return len(pending)
 
+    def line_of(self, exc: BaseException) -> int | None:
+        """The input line of the record whose work failed with `exc` (None: no record's did)."""
+        with self._lock:
+            return self.failed_line if exc is self._failure else None
+
     def raise_failure(self) -> None:
         """Raise the first fatal error, once: the run that ends with it still drains cleanly."""
         with self._lock:
@@ -70,7 +86,7 @@ class Dispatcher:
     def close(self, *, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
-    def _run(self, earlier: set[Future[None]], work: Callable[[], None]) -> None:
+    def _run(self, earlier: set[Future[None]], work: Callable[[], None], line: int) -> None:
         wait(earlier)
         if self._failure is not None:
             return
@@ -79,7 +95,7 @@ class Dispatcher:
         except BaseException as exc:  # handed to the reader thread, which ends the run with it
             with self._lock:
                 if self._failure is None:
-                    self._failure, self._unraised = exc, True
+                    self._failure, self._unraised, self.failed_line = exc, True, line
 
     def _finished(self, future: Future[None]) -> None:
         with self._lock:
@@ -94,3 +110,27 @@ class Dispatcher:
             if len(pending) < self.workers * QUEUE_PER_WORKER:
                 return
             wait(pending, return_when=FIRST_COMPLETED)
+
+
+def record_keys(contexts: Iterable[RecordContext]) -> set[str]:
+    """What a record's work must not share with a record in flight: the values it looks up or links
+    by and the ids it writes (each action's `key_fields`), and its event's identity."""
+    keys: set[str] = set()
+    for ctx in contexts:
+        keys.add(f"event:{ctx.record.event.key}")
+        payload = ctx.payload or {}
+        for name in ACTION_SPECS[ctx.action].key_fields:
+            if given(payload, name):
+                keys.update(value_keys(str(payload[name])))
+    return keys
+
+
+def value_keys(text: str) -> set[str]:
+    """A value as each kind of match field compares it (text, a phone's digits, a number): two
+    records the finder could take for one entity always share a key, and so never run together."""
+    keys = {text.strip().casefold()}
+    if number := digits(text):
+        keys.add(f"digits:{number}")
+    with contextlib.suppress(ValueError):
+        keys.add(f"number:{float(text)!r}")
+    return keys

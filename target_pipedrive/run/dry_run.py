@@ -162,7 +162,7 @@ class DryRunPlan:
 
     def _readable(self, action: str, name: str, value: Any) -> Any:
         """A custom field's option ids as their labels (`108` → `"Enterprise"`)."""
-        entity = policy.CUSTOM_ENTITY.get(action)
+        entity = policy.custom_entity(action)
         if self.runtime is None or entity is None or not name.startswith(policy.CUSTOM) or value is None:
             return value
         try:

@@ -54,8 +54,6 @@ else:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _REPORTED = "_target_pipedrive_reported"
-# The attribute by which an exception may name the input line of the record it failed on.
-INPUT_LINE = "input_line"
 
 
 class InputError(InvalidInputLine):
@@ -305,7 +303,17 @@ class GuardedInput(_MixinBase):
             # A poison record (no mapping could use it, and hashing it could fail): its reject, not a stop.
             self.refuse_record(stream, record, f"the record is nested more than {MAX_DEPTH} levels deep")
             return
+        self.route_record(stream, record, message_dict)
+
+    def route_record(self, stream: str, record: dict[str, Any], message_dict: dict) -> None:
+        """A record that passed the checks goes through the SDK's routing (the stream's maps, then the
+        sinks); the target wraps this to follow each record's way."""
         super()._process_record_message(message_dict)
+
+    def failed_line(self, exc: BaseException) -> int | None:
+        """The input line of the record whose work failed, when it surfaced after the reader moved on
+        (None: the line just read)."""
+        return None
 
     def refuse_record(self, stream: str, record: dict[str, Any], reason: str) -> None:
         """Reject a whole record before routing it (the target writes the reject and counts it)."""
@@ -325,7 +333,7 @@ class GuardedInput(_MixinBase):
 
     def _stop_after_failure(self, line_read: int, exc: Exception) -> None:
         self.stopping = True
-        line = getattr(exc, INPUT_LINE, None) or line_read
+        line = self.failed_line(exc) or line_read
         message = self.describe_failure(exc)
         if isinstance(exc, RunTerminated):
             self.logger.error("%s after input line %d: the run ends now.", exc, line)

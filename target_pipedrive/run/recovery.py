@@ -1,9 +1,9 @@
 """After a create whose outcome is unknown: did Pipedrive make the entity? Asked before any retry.
 
 A timeout, a connection dropped after the request went out or a 5xx may hide a committed create. A
-blind retry would make a second entity; so the executor lists what changed since just before the create
-and looks for the one it sent. Lists are consistent (the search index lags behind writes, lists do not),
-so "not there" means the create did not happen and may be sent again.
+blind retry would make a second entity; so the write path (creates.py) lists what changed since just
+before the create and looks for the one it sent. Lists are consistent (the search index lags behind
+writes, lists do not), so "not there" means the create did not happen and may be sent again.
 
 What identifies the entity, never its `add_time` (persons and organizations accept a back-dated one):
 - persons, organizations and deals carrying a match value: the entity with that value (its identity);
@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..account.finder import normalize
 from ..account.prefetch import has_value
+from ..actions import ACTION_SPECS
 from ..actions.plan import Write
-from ..pipedrive.entities import LEAD, NOTE
+from ..pipedrive.entities import BY_NAME
 from ..pipedrive.server_clock import parse_stamp
 
 if TYPE_CHECKING:
@@ -39,9 +40,11 @@ MARGIN = timedelta(minutes=5)
 # Without any reading of Pipedrive's clock (no answer carried a Date header or a create's update_time:
 # not seen on Pipedrive, whose every answer has a Date), our clock is all there is: trust it to a day.
 UNKNOWN_CLOCK_MARGIN = timedelta(days=1)
+# v1 entities (notes, leads) are listed by one of their links: which, from each action's facts.
 _V1_LINKS = {
-    NOTE.collection: ("lead_id", "deal_id", "person_id", "org_id"),
-    LEAD.collection: ("person_id", "organization_id"),
+    BY_NAME[spec.entity].collection: spec.content_links
+    for spec in ACTION_SPECS.values()
+    if spec.content_links
 }
 # Body keys that Pipedrive stores as sanitised HTML: a note's content, an activity's note.
 _HTML_KEYS = frozenset({"content", "note"})

@@ -12,17 +12,9 @@ from typing import Any
 from ..account.catalog import UnknownField
 from ..account.match import UnsearchableField
 from ..account.runtime import Runtime
-from ..actions import policy
+from ..actions import ACTION_SPECS, policy
 from ..mapping.engine import CompiledMapping
-from ..pipedrive.entities import DEAL, MATCHABLE, ORGANIZATION, PERSON, Entity
-
-# Which entity each match-field key of each action looks up.
-_MATCH_KEYS: dict[str, Entity] = {
-    "person_match_field": PERSON,
-    "organization_match_field": ORGANIZATION,
-    "deal_match_field": DEAL,
-}
-_OWN_ENTITY = {"upsert_person": PERSON, "upsert_organization": ORGANIZATION, "upsert_deal": DEAL}
+from ..pipedrive.entities import MATCHABLE
 
 
 def _literal(value: Any) -> str | None:
@@ -36,8 +28,10 @@ def _literal(value: Any) -> str | None:
 def _check_fields(runtime: Runtime, mapping: CompiledMapping) -> list[str]:
     problems: list[str] = []
     fields = mapping.fields_source or {}
+    spec = ACTION_SPECS[mapping.action]
+    match_entities = spec.match_entities()
     for key, value in fields.items():
-        entity = _MATCH_KEYS.get(key) or (_OWN_ENTITY.get(mapping.action) if key == "match_field" else None)
+        entity = MATCHABLE.get(match_entities.get(key, ""))
         wanted = _literal(value)
         if entity is None or wanted is None:
             continue
@@ -50,7 +44,7 @@ def _check_fields(runtime: Runtime, mapping: CompiledMapping) -> list[str]:
     except (LookupError, ValueError) as exc:
         problems.append(f"mapping {mapping.name!r}, preserve or create_only_fields: {exc}")
     custom = fields.get("custom_fields")
-    own = _OWN_ENTITY.get(mapping.action)
+    own = policy.custom_entity(mapping.action)
     if own is None or not isinstance(custom, dict) or any(str(k).startswith("@") for k in custom):
         return problems
     for wanted in custom:

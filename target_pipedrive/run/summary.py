@@ -50,16 +50,13 @@ class RunSummary:
     records_in: int = 0
     records: Counter[str] = field(default_factory=Counter)
     mappings: dict[str, MappingTally] = field(default_factory=dict)
-    # The record being routed (the reader thread's); its work may finish later on another thread.
-    current: RecordTicket | None = None
     rejected_records: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record_started(self) -> RecordTicket:
         with self._lock:
             self.records_in += 1
-            self.current = RecordTicket()
-            return self.current
+        return RecordTicket()
 
     def count(self, name: str, **amounts: int) -> None:
         """Add to a mapping's counters (matched, warnings, api_calls, …) from any thread."""
@@ -79,11 +76,10 @@ class RunSummary:
         with self._lock:
             return self.mappings.setdefault(name, MappingTally())
 
-    def record_outcome(self, mapping: str, outcome: str, ticket: RecordTicket | None = None) -> None:
+    def record_outcome(self, mapping: str, outcome: str, ticket: RecordTicket) -> None:
         """Tally one mapping's outcome (created/updated/deleted/unchanged/rejected) for a record."""
         tally = self.mapping(mapping)
         with self._lock:
-            ticket = ticket or self.current or RecordTicket()
             setattr(tally, outcome, getattr(tally, outcome) + 1)
             kind = outcome if outcome in ("rejected", "unchanged", "skipped") else "written"
             if ticket.worst is None or _RANK[kind] > _RANK[ticket.worst]:
@@ -104,12 +100,9 @@ class RunSummary:
         with self._lock:
             return self.rejected_records
 
-    def record_finished(self, ticket: RecordTicket | None = None) -> None:
+    def record_finished(self, ticket: RecordTicket) -> None:
         with self._lock:
-            ticket = ticket or self.current or RecordTicket()
             self.records[ticket.worst or "filtered"] += 1
-            if ticket is self.current:
-                self.current = None
 
     def as_dict(self, api: dict[str, Any] | None = None) -> dict[str, Any]:
         return {

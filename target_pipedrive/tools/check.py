@@ -11,28 +11,13 @@ from typing import Any
 
 from ..account.catalog import UnknownField
 from ..account.runtime import Runtime
+from ..actions import ACTION_SPECS
 from ..mapping.engine import CompiledMapping, compile_mappings
 from ..mapping.errors import MappingConfigError
 from ..pipedrive.errors import PipedriveAuthError, PipedriveError
 from ..run.startup_checks import check_against_account
+from ..settings import Settings
 from .fields import ENTITIES
-
-# The entity whose custom fields each action writes (leads write the deal's).
-_CUSTOM_FIELD_ENTITY = {
-    "upsert_person": "person",
-    "upsert_organization": "organization",
-    "upsert_deal": "deal",
-    "upsert_lead": "deal",
-}
-
-
-def compile_config(config: dict[str, Any]) -> list[CompiledMapping]:
-    """The mappings as the target compiles them; MappingConfigError lists every problem."""
-    return compile_mappings(
-        config.get("mappings"),
-        person_field=config.get("person_field") or "id",
-        organization_field=config.get("organization_field") or "id",
-    )
 
 
 def token_problem(runtime: Runtime) -> str | None:
@@ -55,7 +40,7 @@ def option_problems(runtime: Runtime, compiled: list[CompiledMapping]) -> list[s
     """Literal option labels that are not options of their field (enum and set fields only)."""
     problems: list[str] = []
     for mapping in compiled:
-        entity_name = _CUSTOM_FIELD_ENTITY.get(mapping.action)
+        entity_name = ACTION_SPECS[mapping.action].custom_fields_entity
         custom = (mapping.fields_source or {}).get("custom_fields")
         if not mapping.enabled or entity_name is None or not isinstance(custom, dict):
             continue
@@ -79,7 +64,12 @@ def option_problems(runtime: Runtime, compiled: list[CompiledMapping]) -> list[s
 def check(config: dict[str, Any], runtime: Runtime) -> list[str]:
     """Every problem of the config against the account, each naming where and how to fix it."""
     try:
-        compiled = compile_config(config)
+        settings = Settings.of(config)
+        compiled = compile_mappings(
+            settings.mappings,
+            person_field=settings.person_field,
+            organization_field=settings.organization_field,
+        )
     except MappingConfigError as exc:
         return list(exc.problems)
     if problem := token_problem(runtime):

@@ -17,10 +17,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..pipedrive.errors import PipedriveError
+from ..run.connect import connect
+from ..settings import Settings
 from . import ledger as ledger_tool
 from .check import check
 from .config import ConfigError, load_config
-from .connect import connect
 from .fields import ALIASES, ENTITIES, as_json, as_text, discover
 from .replay import ReplayError, replay
 
@@ -72,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(args.config)
         if args.command == "replay":
             return replay(config, args.rejects, args.output, dry_run=args.dry_run)
-        runtime = connect(config, logger)
+        runtime = connect(Settings.of(config), logger)
         if args.command == "fields":
             found = discover(runtime.catalog, args.entity)
             print(json.dumps(as_json(found), indent=2) if args.json else as_text(found))

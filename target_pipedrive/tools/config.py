@@ -12,7 +12,7 @@ from typing import Any
 
 from singer_sdk.configuration._dict_config import parse_environment_config
 
-from ..settings import SETTINGS
+from ..settings import SETTINGS, check_settings
 
 ENV = "ENV"
 ENV_PREFIX = "TARGET_PIPEDRIVE_"
@@ -40,4 +40,8 @@ def load_config(sources: list[str]) -> dict[str, Any]:
         raise ConfigError(
             "no api_token: put it in the config file or in TARGET_PIPEDRIVE_API_TOKEN with --config ENV"
         )
-    return config
+    # As the target checks them: each value in its type, the defaults filled in (under Meltano too).
+    checked, problems, _warnings = check_settings(config)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return checked

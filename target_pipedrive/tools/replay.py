@@ -222,6 +222,24 @@ def replay(
     )
     for note in notes:
         print(f"  note: {note}", file=out)
+    if not _run_groups(groups, config, mappings, output, plan_file, dry_run=dry_run, out=out, err=err):
+        return 2
+    return _finish(groups, kept, total, output, plan_file, dry_run=dry_run, out=out)
+
+
+def _run_groups(
+    groups: list[Group],
+    config: dict[str, Any],
+    mappings: list[dict[str, Any]],
+    output: Path,
+    plan_file: Path | None,
+    *,
+    dry_run: bool,
+    out: Any,
+    err: Any,
+) -> bool:
+    """Runs the target over each group in turn, in a private work folder; False (the failed run's
+    last stderr lines shown) as soon as one run fails, since the rest would tell nothing reliable."""
     with tempfile.TemporaryDirectory(prefix="target-pipedrive-replay-") as folder:
         work = Path(folder)
         # A dry run's rejects are only counted: the new reject file is for records a real run left.
@@ -232,9 +250,23 @@ def replay(
             if done.returncode != 0 or not group.counts:
                 print(f"target-pipedrive-tools: the replay through {what} failed:", file=err)
                 print(_tail(done.stderr), file=err)
-                return 2
+                return False
             shown = ", ".join(f"{group.counts[o]} {o}" for o in OUTCOMES)
             print(f"  {what}: {len(group.entries)} record(s): {shown}", file=out)
+    return True
+
+
+def _finish(
+    groups: list[Group],
+    kept: list[dict[str, Any]],
+    total: int,
+    output: Path,
+    plan_file: Path | None,
+    *,
+    dry_run: bool,
+    out: Any,
+) -> int:
+    """Adds the kept rejects to the new reject file, shows the totals and gives the exit code."""
     if kept and not dry_run:
         with output.open("a", encoding="utf-8") as handle:
             for entry in kept:

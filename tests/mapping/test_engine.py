@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from target_pipedrive.mapping.engine import CompiledMapping, compile_mappings, route
+from target_pipedrive.mapping.engine import CompiledMapping, compile_mappings
 from target_pipedrive.mapping.errors import MappingConfigError, RecordRejected
+
+from .routed import route
 
 
 def person(**overrides: Any) -> dict[str, Any]:

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 
 from target_pipedrive.actions import ACTION_SPECS
-from target_pipedrive.mapping.engine import compile_mappings, route
+from target_pipedrive.mapping.engine import compile_mappings
 from target_pipedrive.mapping.errors import RecordRejected
 from target_pipedrive.mapping.presets import preset_mappings
+
+from .routed import route
 
 
 def routed(record: dict[str, Any], **settings: str) -> list[tuple[str, Any]]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from target_pipedrive.mapping.engine import compile_mappings, route
+from target_pipedrive.mapping.engine import compile_mappings
 from target_pipedrive.mapping.presets import preset_mappings
 from target_pipedrive.mapping.warehouse import as_event, table_of
+
+from .routed import route
 
 
 def test_identifies_row_becomes_an_identify():

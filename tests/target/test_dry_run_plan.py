@@ -1,4 +1,4 @@
-"""The dry run's plan for people (dry_run_plan.py): a Markdown file beside the JSONL one, per mapping,
+"""The dry run's plan for people (run/dry_run.py): a Markdown file beside the JSONL one, per mapping,
 on the bundled sample: creates on an empty account; after a real run, the updates a changed sample
 would make (old → new), what is unchanged, and the reject with its reason."""
 

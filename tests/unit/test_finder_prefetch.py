@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from target_pipedrive.account.finder import EntityFinder, LookupRejected
+from target_pipedrive.account.finder import EntityFinder, LookupRejected, Lookups
 from target_pipedrive.account.ledger import Ledger
 from target_pipedrive.account.match import MatchField
 from target_pipedrive.pipedrive.entities import PERSON
@@ -94,10 +94,10 @@ def test_ledger_ids_answer_without_a_call_and_are_marked_unverified(tmp_path):
     ledger.put("id:person:email", "p9@x.example", "person", 9)
     account = FakeAccount(2)
     finder = EntityFinder(account, ledger=ledger)  # type: ignore[arg-type]
-    assert finder.find(EMAIL, "P9@x.example ") == 9
+    lookups = Lookups()
+    assert finder.find(EMAIL, "P9@x.example ", lookups) == 9
     assert (account.pages, account.searches) == (0, 0)
-    assert finder.unverified == {("person", 9)}
+    assert lookups.unverified == {("person", 9)}
     finder.forget("person", 9)
-    with finder.without_ledger():
-        assert finder.find(EMAIL, "p9@x.example") is None
+    assert finder.find(EMAIL, "p9@x.example", Lookups(trust_ledger=False)) is None
     assert ledger.get("id:person:email", "p9@x.example") is None

@@ -7,10 +7,10 @@ from target_pipedrive.run.summary import RunSummary
 
 
 def route(summary: RunSummary, *outcomes: tuple[str, str]) -> None:
-    summary.record_started()
+    ticket = summary.record_started()
     for mapping, outcome in outcomes:
-        summary.record_outcome(mapping, outcome)
-    summary.record_finished()
+        summary.record_outcome(mapping, outcome, ticket)
+    summary.record_finished(ticket)
 
 
 def test_each_record_counts_once_with_the_worst_outcome():

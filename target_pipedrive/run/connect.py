@@ -1,14 +1,14 @@
 """The client and runtime a run talks to the account through, built from the settings.
 
-Shared by the target and by the tools (`fields`, `check`) so that both reach the account exactly the
-same way: the same base-URL rules, timeouts, retries and default match fields.
+Shared by the run (build.py) and by the tools (`fields`, `check`, `ledger`) so that all reach the
+account exactly the same way: the same base-URL rules, timeouts, retries, default match fields and
+ledger location.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from ..account.catalog import FieldCatalog
@@ -17,7 +17,7 @@ from ..account.ledger import Ledger
 from ..account.runtime import Runtime
 from ..pipedrive.base_url import resolve_base_url
 from ..pipedrive.client import PipedriveClient
-from ..settings import setting
+from ..settings import Settings
 
 
 def sped_up_clock(speed: float) -> dict[str, Any]:
@@ -30,20 +30,20 @@ def sped_up_clock(speed: float) -> dict[str, Any]:
 
 
 def open_ledger(
-    config: Mapping[str, Any], account: str, logger: logging.Logger, *, read_only: bool | None = None
+    settings: Settings, account: str, logger: logging.Logger, *, read_only: bool | None = None
 ) -> Ledger | None:
     """The sync ledger of the settings (ledger_url, else ledger_path; None when both are empty). A run
     that writes takes the account's writer lock first (waiting up to ledger_lock_wait) and records the
     account as known. LedgerUnusable (a ValueError) names the ledger and the fix."""
-    where = config.get("ledger_url") or config.get("ledger_path")
-    if not where:
+    location = settings.ledger_location
+    if location is None:
         return None
-    dry = bool(config.get("dry_run")) if read_only is None else read_only
-    setting_name = "ledger_url" if config.get("ledger_url") else "ledger_path"
+    where, setting_name = location
+    dry = settings.dry_run if read_only is None else read_only
     ledger = Ledger(where, account, read_only=dry, setting=setting_name)
     if not dry:
         try:
-            ledger.lock_writer(float(setting(config, "ledger_lock_wait", 300)), on_wait=logger.warning)
+            ledger.lock_writer(settings.ledger_lock_wait, on_wait=logger.warning)
             ledger.mark_run()
         except BaseException:
             ledger.close()
@@ -51,25 +51,25 @@ def open_ledger(
     return ledger
 
 
-def connect(config: Mapping[str, Any], logger: logging.Logger, *, for_run: bool = False) -> Runtime:
+def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False) -> Runtime:
     """The runtime for `config`; ValueError when the domain or api_url cannot be used.
 
     `for_run` (the target) adds what writing needs: the sync ledger and the strategy's lookups. The
     tools only read, and leave no ledger file behind."""
-    base_url = resolve_base_url(config.get("domain"), config.get("api_url"))
+    base_url = resolve_base_url(settings.domain, settings.api_url)
     client = PipedriveClient(
         base_url,
-        config["api_token"],
-        timeout=float(setting(config, "request_timeout", 30)),
-        max_retries=int(setting(config, "max_retries", 5)),
+        settings.api_token,
+        timeout=float(settings.request_timeout),
+        max_retries=int(settings.max_retries),
         logger=logger.getChild("http"),
-        **sped_up_clock(float(setting(config, "clock_speed", 1))),
+        **sped_up_clock(float(settings.clock_speed)),
     )
-    segment = for_run and config.get("strategy") == "segment"
-    full_refresh = for_run and bool(config.get("full_refresh"))
+    segment = for_run and settings.strategy == "segment"
+    full_refresh = for_run and settings.full_refresh
     ledger = None
     if for_run and not segment:
-        ledger = open_ledger(config, base_url, logger)
+        ledger = open_ledger(settings, base_url, logger)
     return Runtime(
         client=client,
         catalog=FieldCatalog(client),
@@ -81,14 +81,10 @@ def connect(config: Mapping[str, Any], logger: logging.Logger, *, for_run: bool 
             prefetch=not segment,
             identity_map=not segment,
         ),
-        default_match={
-            "person": config.get("person_field") or "id",
-            "organization": config.get("organization_field") or "id",
-            "deal": config.get("deal_field") or "id",
-        },
+        default_match=settings.match_defaults,
         ledger=ledger,
         # Segment always writes, changed or not.
         skip_unchanged=not segment,
         full_refresh=full_refresh,
-        settle_seconds=float(setting(config, "outcome_settle", 600)),
+        settle_seconds=float(settings.outcome_settle),
     )

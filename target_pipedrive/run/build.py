@@ -1,0 +1,172 @@
+"""The run, assembled in one place from the settings: the account (client, catalogue, finder, ledger),
+the start-up checks, the write path's parts, the flow of records and what it reports. Everything it
+opens is closed by one ExitStack, last opened first closed, each step even if one fails."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from singer_sdk.exceptions import ConfigValidationError
+
+from ..account.runtime import Runtime
+from ..mapping.engine import CompiledMapping, compile_mappings
+from ..mapping.errors import MappingConfigError
+from ..settings import Settings
+from ..stops import OutputUnwritable
+from .connect import connect
+from .creates import Creates
+from .dry_run import DryRunPlan, work_on_a_copy
+from .narrowing import Narrower
+from .pipeline import RecordPipeline
+from .progress import ProgressReporter
+from .records import RecordFlow
+from .rejects import RejectFile, Rejects
+from .startup_checks import check_against_account
+from .summary import RunSummary, summary_headline, summary_table
+from .writes import Writer
+from .written import WriteMemory
+
+
+@dataclass
+class Run:
+    settings: Settings
+    mappings: list[CompiledMapping]
+    runtime: Runtime
+    summary: RunSummary
+    rejects: Rejects
+    flow: RecordFlow
+    progress: ProgressReporter
+    plan: DryRunPlan | None
+    logger: logging.Logger
+    # Whether the records in flight were all waited for: only then is the ledger closed (a record
+    # still in flight may yet write to it; SQLite keeps it whole either way).
+    settled: bool = True
+    closing: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    @property
+    def mapping_names(self) -> list[str]:
+        return [mapping.name for mapping in self.mappings]
+
+    def report(self) -> dict[str, Any]:
+        return self.summary.as_dict(api=self.runtime.client.stats.snapshot())
+
+    def end(self, *, settled: bool = True) -> None:
+        """Close what the run opened, then log and write the summary."""
+        self.settled = settled
+        self.closing.close()
+
+    def log_summary(self) -> None:
+        """The summary twice: one JSON line for programs, then a short table for people, and where the
+        rejects and the report went."""
+        report = self.report()
+        self.logger.info("Run summary: %s", json.dumps(report, sort_keys=True))
+        self.logger.info("Run: %s", summary_headline(report))
+        for line in summary_table(report, self.mapping_names):
+            self.logger.info("  %s", line)
+        if report["rejected"]:
+            kept = self.rejects.file.path
+            where = f"in {kept}, each with its reason" if kept else "not kept"
+            self.logger.info("Rejected records: %d, %s", report["rejected"], where)
+        if path := self.settings.report_file:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                Path(path).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            except OSError as exc:
+                raise OutputUnwritable("report_file", path, exc) from None
+            self.logger.info("Report: %s", path)
+
+
+def compiled_mappings(settings: Settings) -> list[CompiledMapping]:
+    """The mappings of the settings; ConfigValidationError lists every problem."""
+    try:
+        return compile_mappings(
+            settings.mappings,
+            person_field=settings.person_field,
+            organization_field=settings.organization_field,
+        )
+    except MappingConfigError as exc:
+        raise ConfigValidationError("Invalid mappings", errors=str(exc).splitlines()) from exc
+    except RecursionError:
+        problem = "setting mappings: a value is nested too deeply; a mapping's directives nest a few levels"
+        raise ConfigValidationError("Invalid mappings", errors=[problem]) from None
+
+
+def connected(settings: Settings, logger: logging.Logger) -> Runtime:
+    """The account as the run writes to it; ConfigValidationError when it cannot be reached or used."""
+    try:
+        return connect(settings, logger, for_run=True)
+    except ValueError as exc:
+        raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
+    except (sqlite3.Error, OSError) as exc:
+        problem = (
+            f"setting ledger_path: {settings.ledger_path!r} is not a usable sync ledger ({exc}); move the "
+            "file away (a new ledger is made, and the next run looks entities up again) or point "
+            "ledger_path elsewhere"
+        )
+        raise ConfigValidationError("Unusable sync ledger", errors=[problem]) from None
+
+
+def build_run(settings: Settings, logger: logging.Logger) -> Run:
+    """The whole run, before any message is read: a config or account problem stops it here."""
+    mappings = compiled_mappings(settings)
+    runtime = connected(settings, logger)
+    problems = check_against_account(runtime, mappings)
+    if problems:
+        if runtime.ledger is not None:
+            runtime.ledger.close()
+        raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
+    summary = RunSummary()
+    plan = None
+    if settings.dry_run:
+        actions = {mapping.name: mapping.action for mapping in mappings}
+        plan = DryRunPlan(settings.dry_run_file, logger, runtime, actions)
+        if runtime.ledger is not None:
+            work_on_a_copy(runtime.ledger)
+    rejects = Rejects(
+        RejectFile(settings.reject_file, setting="reject_file"),
+        summary,
+        logger,
+        max_rejects=float(settings.max_rejects) if settings.max_rejects is not None else None,
+        plan=plan,
+    )
+    memory = WriteMemory(runtime)
+    writer = Writer(runtime, memory, Creates(runtime, summary, logger), summary, plan)
+    narrower = Narrower(runtime, memory, dry_run=settings.dry_run)
+    pipeline = RecordPipeline(runtime, memory, narrower, writer, rejects, summary, logger, plan)
+    progress = ProgressReporter(
+        summary, runtime.client.stats.snapshot, logger, interval=float(settings.progress_interval)
+    )
+    flow = RecordFlow(
+        {mapping.name: mapping for mapping in mappings},
+        pipeline,
+        rejects,
+        summary,
+        # A dry run has no writes to overlap, and its log reads best in input order.
+        max_in_flight=1 if settings.dry_run else int(settings.max_in_flight),
+        segment_warehouse=settings.segment_warehouse,
+        after_record=progress.tick,
+    )
+    run = Run(settings, mappings, runtime, summary, rejects, flow, progress, plan, logger)
+    _close_in_order(run)
+    return run
+
+
+def _close_in_order(run: Run) -> None:
+    """What `Run.end` does, last registered first: the records in flight, the dry run's plan, the
+    reject file, the ledger, and then the summary (logged and written even if a step failed)."""
+    closing = run.closing
+    closing.callback(run.log_summary)
+    ledger = run.runtime.ledger
+    if ledger is not None:
+        closing.callback(lambda: ledger.close() if run.settled else None)
+    closing.callback(run.rejects.file.close)
+    if run.plan is not None:
+        plan = run.plan
+        closing.callback(lambda: plan.close(run.report(), run.mapping_names))
+    closing.callback(lambda: run.flow.close(wait=run.settled))

@@ -1,0 +1,253 @@
+"""Creates that never happen twice: the intent (outbox) row in the ledger while a create is under way,
+the check whether a create with a lost answer landed before it is sent again, waiting out a create that
+may still land (`outcome_settle`), and, without a ledger that knows the account, the content match of
+an activity, note or lead on its linked entity. Pipedrive is asked through recovery.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from ..account.finder import identity_scope, normalize
+from ..account.runtime import Runtime
+from ..actions.plan import Write
+from ..pipedrive.entities import BY_COLLECTION
+from ..pipedrive.errors import RunInterrupted, WriteOutcomeUnknown
+from .context import RecordContext
+from .identity import Marker
+from .recovery import find_created, find_existing, intent_moment, intent_stamp, on_server_clock
+from .summary import RunSummary
+
+# Ledger rows of creates under way (intents), keyed by their event's marker or their match value.
+INTENT_SCOPE = "intent"
+# Seconds to give a create whose answer was lost to land before asking whether it did.
+RECHECK_DELAY = 1.0
+MAX_RECHECK_DELAY = 30.0
+# A create with an unknown outcome is looked for again after this many seconds, then twice as long…
+SETTLE_POLL_FIRST = 2.0
+SETTLE_POLL_MAX = 30.0
+
+
+def still_running(exc: WriteOutcomeUnknown) -> bool:
+    """Whether a create with an unknown outcome may still be running on the server: it timed out, or
+    a gateway gave up waiting for it (504). A 500, 503 or a dropped connection ended it already: the
+    first look tells."""
+    return exc.timed_out or exc.cause == "HTTP 504"
+
+
+class Creates:
+    def __init__(self, runtime: Runtime, summary: RunSummary, logger: logging.Logger) -> None:
+        self.runtime = runtime
+        self.summary = summary
+        self.logger = logger
+        # What this run created, per collection: a lost create's check must not claim one of them.
+        self._created: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def created(self, write: Write, entity_id: Any) -> None:
+        with self._lock:
+            self._created.add((write.path, str(entity_id)))
+
+    def taken(self, write: Write, entity_id: Any) -> bool:
+        """An entity this run created for another record, or that the ledger ties to one."""
+        with self._lock:
+            if (write.path, str(entity_id)) in self._created:
+                return True
+        ledger, entity = self.runtime.ledger, BY_COLLECTION.get(write.path)
+        return ledger is not None and entity is not None and ledger.knows(entity.name, entity_id)
+
+    def _taker(self, write: Write) -> Callable[[Any], bool]:
+        return lambda entity_id: self.taken(write, entity_id)
+
+    def intent_key(self, write: Write, marker: Marker | None) -> str | None:
+        """What identifies a create across runs: its event's marker, or the match value it writes.
+        An intent an earlier version left under the event's old key moves to the new one."""
+        if marker is not None:
+            key = f"{marker.scope}:{marker.key}"
+            ledger = self.runtime.ledger
+            legacy = f"{marker.scope}:{marker.legacy_key}"
+            if marker.legacy_key is not None and ledger is not None and ledger.has(INTENT_SCOPE, legacy):
+                ledger.rename(INTENT_SCOPE, legacy, key)
+            return key
+        if write.remember is not None:
+            match, value = write.remember
+            return f"{identity_scope(match)}:{normalize(match, value)}"
+        return None
+
+    def create_once(self, ctx: RecordContext, write: Write, intent: str | None) -> Any:
+        """A create, with its intent (the outbox: when it was sent, and its body) in the ledger while it
+        is under way: a run that stops before knowing the outcome (killed, or stopped by a fatal error
+        while checking) leaves the intent, and the rerun of that record looks for the entity before it
+        creates it. The writer forgets the intent once the marker or identity is recorded. Without a
+        ledger that knows the account, an activity, note or lead is first looked for by its content
+        on its linked entity (a lost ledger must not duplicate what an earlier run created)."""
+        ledger = self.runtime.ledger
+        if ctx.marker is not None and (ledger is None or not ledger.knew_account):
+            found = self.match_by_content(ctx, write, ctx.marker)
+            if found is not None:
+                return found
+        if intent is None or ledger is None or ledger.read_only:
+            return self._create(write)
+        earlier = ledger.get(INTENT_SCOPE, intent)
+        if earlier is not None and (found := self._landed_earlier(write, earlier.entity_id, earlier.digest)):
+            return found
+        # The moment before the create, in Pipedrive's time: the rerun looks for it from there. The body
+        # rides along (the outbox): what was sent, and when, until the outcome is known.
+        stamp = intent_stamp(self.runtime.client, datetime.now(timezone.utc))
+        entity = BY_COLLECTION[write.path].name
+        sent = {"sent_at": time.time(), "path": write.path, "body": write.body}
+        ledger.put(INTENT_SCOPE, intent, entity, stamp, json.dumps(sent, default=str))
+
+        def in_doubt() -> None:
+            # It may still be running on the server: a rerun gives it the settle time to land.
+            marked = json.dumps(sent | {"in_doubt": True}, default=str)
+            ledger.put(INTENT_SCOPE, intent, entity, stamp, marked)
+
+        return self._create(write, in_doubt)
+
+    def _landed_earlier(self, write: Write, stamp: str, outbox: str | None) -> Any | None:
+        """The entity of an earlier run's create of this record (its intent was left), if it landed."""
+        client = self.runtime.client
+        since = intent_moment(client, stamp)
+        found = find_created(client, write, since, self._taker(write))
+        if found is not None:
+            self.logger.info(
+                "POST %s was created by an earlier run (id %s): not sent again", write.path, found
+            )
+            return found
+        landed = self._settle(write, outbox, since)
+        if landed is not None:
+            self.created(write, landed)
+            self.logger.info("POST %s of an earlier run landed (id %s): not sent again", write.path, landed)
+        return landed
+
+    def _settle(self, write: Write, outbox: str | None, since: datetime) -> Any | None:
+        """An intent of an earlier run whose entity is not there (yet): a create sent less than
+        `settle_seconds` ago may still land. Wait until then, looking again, before sending it again;
+        the entity's id when it landed meanwhile."""
+        try:
+            sent = json.loads(outbox or "{}")
+            sent_at = float(sent.get("sent_at"))
+        except (TypeError, ValueError, AttributeError):
+            return None  # an intent of an earlier version: no time of sending, the list said enough
+        if not sent.get("in_doubt"):
+            return None  # the run stopped before or after sending, not while it may still be running
+        left = sent_at + self.runtime.settle_seconds - time.time()
+        if left <= 0:
+            return None
+        self.logger.warning(
+            "POST %s of an earlier run (%.0f s ago) is not in Pipedrive yet: waiting %.0f s more for it to "
+            "land before sending it again",
+            write.path,
+            time.time() - sent_at,
+            left,
+        )
+        return self._await_landing(write, since, left)
+
+    def _await_landing(self, write: Write, since: datetime, seconds: float) -> Any | None:
+        """Look for the entity of a create with an unknown outcome until `seconds` have passed (real
+        seconds, like the timeout that lost the answer); its id, or None when it did not land."""
+        client = self.runtime.client
+        deadline = time.monotonic() + seconds
+        pause = SETTLE_POLL_FIRST
+        while True:
+            left = deadline - time.monotonic()
+            if left > 0 and client.pause(min(pause, left)):
+                raise RunInterrupted
+            found = find_created(client, write, since, self._taker(write))
+            if found is not None or left <= 0:
+                return found
+            pause = min(pause * 2, SETTLE_POLL_MAX)
+
+    def match_by_content(self, ctx: RecordContext, write: Write, marker: Marker) -> Any | None:
+        """The ledger does not know the account (a fresh disk, or no ledger): an entity an earlier run
+        created for this event is recognised by its content on its linked entity (one list request per
+        create, narrowed to changes since the event), so that a replay does not create it again."""
+        ledger = self.runtime.ledger
+        if self.runtime.first_time("content-fallback"):
+            self.logger.warning(
+                "%s: activities, notes and leads are matched by their content on the linked entity "
+                "before each create (one list request each; the summary counts them as content_checks). "
+                "Keep the ledger (ledger_url, or ledger_path on a persistent volume) to avoid the cost",
+                "No sync ledger"
+                if ledger is None
+                else f"The sync ledger ({ledger.where}) does not know this account yet (a fresh disk?)",
+            )
+        stats = self.runtime.client.stats
+        calls, tokens = stats.thread_totals()
+        try:
+            found = find_existing(self.runtime.client, write, marker.since, self._taker(write))
+        finally:
+            after_calls, after_tokens = stats.thread_totals()
+            self.summary.count(
+                ctx.mapping, content_checks=after_calls - calls, content_check_tokens=after_tokens - tokens
+            )
+        if found is not None:
+            self.created(write, found)
+            self.logger.info(
+                "POST %s: an entity with the same content exists (id %s), created by an earlier run for "
+                "this event: not sent again",
+                write.path,
+                found,
+            )
+        return found
+
+    def _create(self, write: Write, in_doubt: Callable[[], None] | None = None) -> Any:
+        """POST, and when its outcome is lost, find out whether it happened before sending it again."""
+        client = self.runtime.client
+        first_sent = time.monotonic()
+        for attempt in range(client.max_retries + 1):
+            started = datetime.now(timezone.utc)
+            try:
+                response = client.request("POST", write.path, body=write.body)
+                created = (response.data or {}).get("id")
+                self.created(write, created)
+                return created
+            except WriteOutcomeUnknown as exc:
+                if attempt == client.max_retries:
+                    raise
+                found = self._after_unknown(write, exc, started, first_sent, in_doubt)
+                if found is not None:
+                    self.created(write, found)
+                    self.logger.info("POST %s had been created (id %s): not sent again", write.path, found)
+                    return found
+        raise AssertionError("unreachable")
+
+    def _after_unknown(
+        self,
+        write: Write,
+        exc: WriteOutcomeUnknown,
+        started: datetime,
+        first_sent: float,
+        in_doubt: Callable[[], None] | None,
+    ) -> Any | None:
+        """A create whose answer was lost: the entity it made, if Pipedrive has it (None: send again)."""
+        client = self.runtime.client
+        self.logger.warning("%s; checking whether Pipedrive created it before sending it again", exc)
+        if exc.timed_out:
+            # The create may still be running on the server: give it as long again, in real seconds
+            # like the timeout itself (the client's clock may run fast for a sandbox).
+            time.sleep(min(client.timeout, MAX_RECHECK_DELAY))
+        else:
+            client.wait(RECHECK_DELAY)
+        # Asked in Pipedrive's time, as well as its answers so far tell it (not our clock's).
+        since = on_server_clock(client, started)
+        found = find_created(client, write, since, self._taker(write))
+        if found is None and self.runtime.settle_seconds > 0 and still_running(exc):
+            if in_doubt is not None:
+                in_doubt()
+            # Not there yet: it may still land (a slow server commits after the answer was lost).
+            # Look again until the settle time has passed since it was first sent.
+            left = first_sent + self.runtime.settle_seconds - time.monotonic()
+            self.logger.warning(
+                "POST %s is not in Pipedrive yet: looking again for up to %.0f s before sending it again",
+                write.path,
+                max(left, 0),
+            )
+            found = self._await_landing(write, since, left)
+        return found

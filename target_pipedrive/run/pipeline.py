@@ -1,0 +1,142 @@
+"""One record through one mapping, start to end: its marker (a replay updates what the event created),
+the action's plan, the mapping's mode, the write policy, the write; every outcome accounted for."""
+
+from __future__ import annotations
+
+import logging
+
+from ..account.finder import Lookups
+from ..account.runtime import Runtime
+from ..actions import PLANNERS
+from ..actions.common import given
+from ..actions.plan import UPSERT, Reject, Skip, Skipped, Write, within_mode
+from ..pipedrive.errors import PipedriveRequestError
+from .context import RecordContext
+from .dry_run import DryRunPlan
+from .identity import marker_of
+from .narrowing import Narrower
+from .rejects import Rejects
+from .summary import RunSummary
+from .writes import Writer
+from .written import WriteMemory, label_of
+
+
+class RecordPipeline:
+    def __init__(
+        self,
+        runtime: Runtime,
+        memory: WriteMemory,
+        narrower: Narrower,
+        writer: Writer,
+        rejects: Rejects,
+        summary: RunSummary,
+        logger: logging.Logger,
+        plan: DryRunPlan | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.memory = memory
+        self.narrower = narrower
+        self.writer = writer
+        self.rejects = rejects
+        self.summary = summary
+        self.logger = logger
+        self.plan = plan
+
+    def run(self, ctx: RecordContext) -> None:
+        """The record through the mapping, its API calls and tokens counted for the mapping."""
+        self.summary.count(ctx.mapping, matched=1)
+        stats = self.runtime.client.stats
+        calls, tokens = stats.thread_totals()
+        try:
+            self._handle(ctx)
+        finally:
+            after_calls, after_tokens = stats.thread_totals()
+            self.summary.count(ctx.mapping, api_calls=after_calls - calls, tokens=after_tokens - tokens)
+
+    def _handle(self, ctx: RecordContext) -> None:
+        if ctx.refusal is not None or ctx.payload is None:
+            refusal = ctx.refusal
+            self.rejects.reject(
+                ctx, refusal.reason if refusal else "no payload", refusal.field if refusal else None
+            )
+            return
+        payload = ctx.payload
+        ctx.marker = marker_of(
+            ctx.mapping, ctx.action, ctx.record.event, ctx.source, payload, self.runtime.ledger
+        )
+        marker = ctx.marker
+        if marker is not None and (entry := self.memory.entry(marker.scope, marker.key, always=True)):
+            if entry.digest == marker.digest and not self.runtime.full_refresh:
+                self.summary.record_outcome(ctx.mapping, "unchanged", ctx.record.ticket)
+                return
+            # The event was written before (a replay): update what it created, never create it twice.
+            ctx.payload = {**payload, marker.id_field: entry.entity_id}
+        try:
+            self._plan_and_send(ctx)
+        except Reject as exc:
+            self.rejects.reject(ctx, exc.reason, exc.field)
+        except Skipped as exc:  # an archived entity, or a create an update_only mapping does not make
+            self.warn(ctx, [f"skipped: {exc.reason}"])
+            self.summary.record_outcome(ctx.mapping, "skipped", ctx.record.ticket)
+            if self.plan is not None:
+                self.plan.skipped(ctx.mapping, exc.reason)
+        except PipedriveRequestError as exc:
+            self.rejects.reject(
+                ctx,
+                f"Pipedrive refused the request: {exc.pipedrive_error}",
+                None,
+                status=exc.status,
+                pipedrive_error=exc.pipedrive_error,
+            )
+
+    def _plan_and_send(self, ctx: RecordContext) -> None:
+        marker, payload = ctx.marker, ctx.payload or {}
+        try:
+            self._plan_once(ctx)
+            return
+        except PipedriveRequestError as exc:
+            stale_marker = marker is not None and exc.status == 404 and given(payload, marker.id_field)
+            if exc.status not in (400, 404, 410) or not (ctx.lookups.unverified or stale_marker):
+                raise
+            # An id remembered from an earlier run is gone (deleted or merged in Pipedrive): forget it
+            # and plan the record again from what Pipedrive says now.
+            self.logger.info(
+                "Mapping %r: an id from the sync ledger is stale; looking it up again", ctx.mapping
+            )
+        for entity_name, entity_id in list(ctx.lookups.unverified):
+            self.runtime.finder.forget(entity_name, entity_id)
+        if marker is not None and self.runtime.ledger is not None:
+            self.runtime.ledger.forget(marker.scope, marker.key)
+            ctx.payload = {key: value for key, value in payload.items() if key != marker.id_field}
+        ctx.lookups = Lookups(trust_ledger=False)
+        self._plan_once(ctx)
+
+    def _plan_once(self, ctx: RecordContext) -> None:
+        assert ctx.payload is not None
+        plan = PLANNERS[ctx.action](ctx.payload, self.runtime.for_record(ctx.lookups))
+        self.warn(ctx, plan.warnings)
+        if isinstance(plan, Write) and ctx.policy.mode != UPSERT:
+            # The mapping's mode (upsert, update_only, create_only): update_only raises Skipped for a
+            # create, create_only turns a change to an existing entity into a Skip (unchanged).
+            plan = within_mode(ctx.policy.mode, plan, label_of(plan))
+        if isinstance(plan, Write):
+            plan = self.narrower.narrow(ctx, plan)
+        if isinstance(plan, Skip):
+            self.summary.record_outcome(ctx.mapping, "unchanged", ctx.record.ticket)
+            return
+        self.writer.send(ctx, plan)
+
+    def warn(self, ctx: RecordContext, warnings: list[str]) -> None:
+        """Each warning counted per record (the summary's `warnings`), but said once per run and mapping:
+        a warning about the data's shape would otherwise fill the log, one line per record."""
+        for warning in warnings:
+            self.summary.count(ctx.mapping, warnings=1)
+            if self.runtime.first_time(f"warning:{ctx.mapping}:{warning}"):
+                self.logger.warning(
+                    "Mapping %r, %s: %s (said once per run; the summary counts every record)",
+                    ctx.mapping,
+                    ctx.describe(),
+                    warning,
+                )
+            else:
+                self.logger.debug("Mapping %r, %s: %s", ctx.mapping, ctx.describe(), warning)

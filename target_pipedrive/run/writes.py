@@ -1,0 +1,96 @@
+"""Sending a planned write: a create (once: creates.py), an update or a delete, or, in a dry run, its
+entry in the plan; then what it leaves known (written.py) and its outcome in the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..account.runtime import Runtime
+from ..actions.plan import Archived, Write
+from ..pipedrive.errors import PipedriveRequestError
+from .context import RecordContext
+from .creates import INTENT_SCOPE, Creates
+from .dry_run import DryRunPlan
+from .summary import RunSummary
+from .written import WriteMemory, entity_of
+
+
+class Writer:
+    def __init__(
+        self,
+        runtime: Runtime,
+        memory: WriteMemory,
+        creates: Creates,
+        summary: RunSummary,
+        plan: DryRunPlan | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.memory = memory
+        self.creates = creates
+        self.summary = summary
+        # A dry run's plan: what it would send (the dry run sends nothing).
+        self.plan = plan
+        self._planned_creates = 0
+
+    def send(self, ctx: RecordContext, write: Write) -> None:
+        ledger, intent = self.runtime.ledger, None
+        if self.plan is not None:
+            entity_id = self._pretend(ctx, write)
+        elif write.method == "POST":
+            intent = self.creates.intent_key(write, ctx.marker)
+            entity_id = self.creates.create_once(ctx, write, intent)
+        else:
+            self._update(write)
+            entity_id = write.entity_id
+        if write.method == "DELETE" and entity_id is not None:
+            # Gone from Pipedrive: later records (and runs) must not find it by its match value.
+            self.runtime.finder.forget(entity_of(write).name, int(entity_id))
+            entity_id = None
+        if entity_id is not None:
+            self.memory.remember(ctx.mapping, write, entity_id)
+            if ctx.marker is not None and ledger is not None:
+                marker = ctx.marker
+                ledger.put(marker.scope, marker.key, marker.entity, entity_id, marker.digest)
+        if intent is not None and ledger is not None:
+            # Only now that the marker (or identity) is recorded: a crash in between finds the intent.
+            ledger.forget(INTENT_SCOPE, intent)
+        if write.outcome == "updated" and write.fields:
+            self.summary.count_fields(ctx.mapping, write.fields)
+        self.summary.record_outcome(ctx.mapping, write.outcome, ctx.record.ticket)
+
+    def _update(self, write: Write) -> None:
+        """PATCH, PUT or DELETE; an edit Pipedrive refuses because the entity is archived (deals,
+        leads) is told apart from a stale id, which would be forgotten and created again."""
+        client = self.runtime.client
+        try:
+            client.request(write.method, write.path, body=write.body)
+        except PipedriveRequestError as exc:
+            entity, entity_id = entity_of(write), write.path.rpartition("/")[2]
+            if write.method == "DELETE" or entity.archived_path is None or exc.status < 400:
+                raise
+            try:
+                held = client.get(write.path).data
+            except PipedriveRequestError:
+                raise exc from None
+            if isinstance(held, dict) and held.get("is_archived"):
+                if entity_id.isdigit():
+                    self.runtime.finder.archived(entity, int(entity_id))
+                raise Archived(entity.label, entity_id) from None
+            raise
+
+    def _pretend(self, ctx: RecordContext, write: Write) -> Any:
+        """Dry run: note what would be sent, and give the id the write would give, so that the run
+        remembers it as a real run would (in memory: the dry run's ledger is a copy, dry_run.py) and
+        later records see the would-be entity. Negative ids stand for entities it would create. The
+        content match of a lost ledger is a read: a dry run makes it as the real run would."""
+        assert self.plan is not None
+        ledger = self.runtime.ledger
+        if write.method == "POST" and ctx.marker is not None and (ledger is None or not ledger.knew_account):
+            found = self.creates.match_by_content(ctx, write, ctx.marker)
+            if found is not None:
+                return found
+        self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
+        if write.method != "POST":
+            return write.entity_id
+        self._planned_creates += 1
+        return -self._planned_creates

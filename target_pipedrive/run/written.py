@@ -1,0 +1,69 @@
+"""What a write leaves known, to the rest of the run (the finder) and to later runs (the ledger): the
+identity the entity was found or created under, its new values, and a digest of every mapped field
+(what the next update is diffed against)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..account.finder import identity_scope, normalize
+from ..account.ledger import Entry, encode_fields
+from ..account.runtime import Runtime
+from ..actions import policy
+from ..actions.plan import Write
+from ..pipedrive.entities import BY_COLLECTION, Entity
+
+
+def entity_of(write: Write) -> Entity:
+    """The entity a write creates (POST to its collection) or changes (a request to one item)."""
+    path = write.path if write.method == "POST" else write.path.rsplit("/", 1)[0]
+    return BY_COLLECTION[path]
+
+
+def label_of(write: Write) -> str:
+    """How messages name the entity a write creates or changes."""
+    try:
+        return entity_of(write).label
+    except KeyError:
+        return "entity"
+
+
+class WriteMemory:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def entry(self, scope: str, key: str, *, always: bool = False) -> Entry | None:
+        """A ledger row; only markers (`always`) are read under full_refresh: they prevent duplicates."""
+        ledger = self.runtime.ledger
+        if ledger is None or (self.runtime.full_refresh and not always):
+            return None
+        return ledger.get(scope, key)
+
+    def write_key(self, mapping: str, write: Write, entity_id: Any) -> tuple[str, str] | None:
+        """The ledger row of the field digests `mapping` last wrote: keyed by the match value, or (for
+        activities, notes, leads and deals without a match) by the entity's id."""
+        if write.remember is not None:
+            match, value = write.remember
+            return f"write:{mapping}:{match.entity.name}:{match.key}", normalize(match, value)
+        if entity_id is None:
+            return None
+        return f"write:{mapping}:{entity_of(write).name}:id", str(entity_id)
+
+    def remember(self, mapping: str, write: Write, entity_id: Any) -> None:
+        """What a write (or an update found already held) leaves known."""
+        finder, ledger = self.runtime.finder, self.runtime.ledger
+        entity = entity_of(write)
+        if write.remember is not None:
+            match, value = write.remember
+            finder.remember(match, value, int(entity_id))
+            finder.confirmed(match.entity.name, int(entity_id))
+            if ledger is not None:
+                ledger.put(identity_scope(match), normalize(match, value), match.entity.name, entity_id)
+        if write.body is not None:
+            number = str(entity_id).lstrip("-").isdigit()
+            finder.written(entity, int(entity_id) if number else entity_id, write.body)
+        if ledger is not None and write.update_body is not None and self.runtime.skip_unchanged:
+            key = self.write_key(mapping, write, entity_id)
+            if key is not None:
+                fields = encode_fields(policy.digests(policy.split(write.update_body)))
+                ledger.put(*key, entity.name, entity_id, fields)
