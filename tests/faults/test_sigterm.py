@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.soak_compare import differences, wait_until_answered
 from benchmarks.soak_tap import TARGET_CLI, TapInput, run_target_once
 
@@ -96,7 +98,9 @@ def test_sigterm_while_waiting_for_input(sandbox, settings, tap: TapInput, tmp_p
     rerun_matches_fault_free(settings, tap, tmp_path, 5, sandbox, fault_free)
 
 
-def test_sigterm_while_a_create_is_in_flight(sandbox, settings, tap: TapInput, tmp_path, fault_free):
+# On PostgreSQL too: the create in flight leaves its intent in the ledger for the rerun.
+@pytest.mark.parametrize("ledger", ["sqlite", pytest.param("postgresql", id="postgresql")])
+def test_sigterm_while_a_create_is_in_flight(sandbox, settings, tap: TapInput, tmp_path, fault_free, ledger):
     # The 4th create takes 2 s to answer (and then commits): SIGTERM arrives while it is in flight.
     sandbox.configure(faults=[{"path": "/api/*", "method": "POST", "skip": 3, "latency": 2 * SPEED}])
     target = PipedTarget(settings | {"request_timeout": 10}, tmp_path)
