@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..account.catalog import FieldCatalog, UnknownField
+from ..account.digests import field_digest
 from ..account.finder import digits
-from ..account.ledger import field_digest
 from ..pipedrive.entities import BY_NAME, Entity
 from .spec import CONTACT_LABELS, ActionSpec
 

@@ -10,7 +10,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from ..account.ledger import decode_fields, digest
+from ..account.digests import decode_fields, digest
 from ..account.runtime import Runtime
 from ..account.unchanged import holds
 from ..actions import policy

@@ -17,11 +17,11 @@ several Pipedrive accounts: every row is keyed by its account (the base URL). It
   hash of the event and which identical event of the run it was) → the id of the activity, note or
   lead it created, so that a replayed event (a rerun from an earlier STATE) never creates a second one.
   Ledgers of earlier versions keyed markers by the messageId or hash alone; such a row moves to the
-  new key the first time its event comes again (executor.RecordExecutor._marker). Markers are pruned
+  new key the first time its event comes again (run/identity.py, `marker_of`). Markers are pruned
   by age only (`target-pipedrive-tools ledger prune`), never because their entity was deleted in
   Pipedrive: a replay must not recreate what people deleted;
 - intents (the outbox): a create under way, with the moment it was sent and its body, until its
-  outcome is known (executor.RecordExecutor._create_once).
+  outcome is known (run/creates.py, `Creates.create_once`).
 
 The schema is versioned (table `ledger_meta`); a ledger of an earlier version is migrated when it is
 opened. One writer per account: `lock_writer` takes a PostgreSQL session advisory lock (released when
@@ -31,17 +31,17 @@ While the writer lock is held nobody else writes the account's rows, so the ledg
 one query at start-up (up to PRELOAD_LIMIT rows) and answers from memory: the unchanged path costs no
 round trip, PostgreSQL or not. Rows are written through (committed as they are written: a marker lost
 to a crash would let a replay duplicate an entity). The ledger only ever saves calls; when it is wrong
-(an entity deleted or merged in Pipedrive), the write that trusted it fails and the executor forgets
+(an entity deleted or merged in Pipedrive), the write that trusted it fails and the run forgets
 the row and looks the entity up instead.
 
-The package, a module per job: digests.py (the fingerprints in the `digest` column), urls.py (where a
-ledger is, and how messages show it), errors.py (how it fails, in one line), schema.py (the tables and
-migrations), locking.py (the advisory lock and flock), engines.py (the database engine, and failures
-while opening it), store.py (the Ledger), maintenance.py (what `target-pipedrive-tools ledger` reads
-and prunes).
+The package, a module per job: urls.py (where a ledger is, and how messages show it), errors.py (how
+it fails, in one line), schema.py (the tables and migrations), locking.py (the advisory lock and
+flock), engines.py (the database engine, and failures while opening it), store.py (the Ledger),
+maintenance.py (what `target-pipedrive-tools ledger` reads and prunes). The fingerprints in the
+`digest` column are account/digests.py's, which the write policy reads without the ledger.
 """
 
-from .digests import decode_fields, digest, encode_fields, field_digest
+from ..digests import decode_fields, digest, encode_fields, field_digest
 from .engines import make_engine, opening
 from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_message, reason, unusable_message
 from .locking import LOCK_CLASS, MIGRATION_KEY, holder_text, lock_key
