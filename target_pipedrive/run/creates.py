@@ -71,10 +71,16 @@ class Creates:
 
     def links_a_new_entity(self, write: Write) -> bool:
         """Whether the write links an entity this run created (or, in a dry run, would create: a
-        negative id). An earlier run's activity, note or lead cannot carry that link, and the content
-        match compares every plain value of the body, links included: there is nothing to look for."""
+        negative id). An earlier run's activity, note or lead for this event carried the same links,
+        and that entity did not exist then: there is nothing to look for."""
         body = write.body or {}
         links = [(path, body[key]) for key, path in LINK_COLLECTIONS.items() if body.get(key) is not None]
+        # An activity's participants: an earlier run's activity for this event had the same ones.
+        links += [
+            (PERSON.collection, p["person_id"])
+            for p in body.get("participants") or []
+            if isinstance(p, dict) and p.get("person_id") is not None
+        ]
         with self._lock:
             return any(
                 (path, str(value)) in self._created or (isinstance(value, int) and value < 0)
