@@ -1,6 +1,7 @@
 """Checks of the config against the account, before any record is read.
 
-Whatever a mapping states literally (a match field, a custom field's name) is checked once here, so a
+Whatever a mapping states literally (a match field, a custom field's name, an owner, a pipeline or stage,
+a lead label) is checked once here, so a
 typo fails the run at start-up with every problem listed, instead of rejecting every record. Values
 that come from records (an @path match field) are checked per record.
 """
@@ -23,6 +24,47 @@ def _literal(value: Any) -> str | None:
     if isinstance(value, dict) and set(value) == {"@literal"} and isinstance(value["@literal"], str):
         return value["@literal"]
     return None
+
+
+def _literals(value: Any) -> list[str] | None:
+    """A literal value, or a list of literal values (a "multiple" field), as strings; None if any
+    part comes from the record."""
+    if isinstance(value, list):
+        items = [_literals(item) for item in value]
+        return (
+            None if any(item is None for item in items) else [text for item in items for text in item or []]
+        )
+    if isinstance(value, dict) and set(value) == {"@literal"}:
+        value = value["@literal"]
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    return [str(value)] if str(value).strip() else []
+
+
+def _check_directory(runtime: Runtime, mapping: CompiledMapping) -> list[str]:
+    """Owners, pipelines, stages and lead labels named literally: they must be the account's."""
+    problems: list[str] = []
+    fields = mapping.fields_source or {}
+    spec = ACTION_SPECS[mapping.action]
+    pipeline = _literals(fields.get("pipeline"))
+    for field in spec.fields:
+        names = _literals(fields.get(field.key)) if field.directory and field.key in fields else None
+        if field.directory == "stage" and pipeline is None and "pipeline" in fields:
+            continue  # the record's pipeline tells a stage name apart: checked per record
+        for name in names or []:
+            directory = runtime.directory
+            try:
+                if field.directory == "user":
+                    directory.user(name)
+                elif field.directory == "pipeline":
+                    directory.pipeline(name)
+                elif field.directory == "stage":
+                    directory.stage(name, directory.pipeline(pipeline[0]) if pipeline else None)
+                elif field.directory == "label":
+                    directory.label(name)
+            except ValueError as exc:
+                problems.append(f"mapping {mapping.name!r}, field {field.key!r}: {exc}")
+    return problems
 
 
 def _check_fields(runtime: Runtime, mapping: CompiledMapping) -> list[str]:
@@ -73,4 +115,5 @@ def check_against_account(runtime: Runtime, compiled: list[CompiledMapping]) -> 
     for mapping in compiled:
         if mapping.enabled:
             problems.extend(_check_fields(runtime, mapping))
+            problems.extend(_check_directory(runtime, mapping))
     return problems

@@ -32,7 +32,8 @@ class Writer:
         self.plan = plan
         self._planned_creates = 0
 
-    def send(self, ctx: RecordContext, write: Write) -> None:
+    def send(self, ctx: RecordContext, write: Write) -> Any:
+        """Send the write and account for it; the id of the entity written (None once deleted)."""
         ledger, intent = self.runtime.ledger, None
         if self.plan is not None:
             entity_id = self._pretend(ctx, write)
@@ -57,6 +58,15 @@ class Writer:
         if write.outcome == "updated" and write.fields:
             self.summary.count_fields(ctx.mapping, write.fields)
         self.summary.record_outcome(ctx.mapping, write.outcome, ctx.record.ticket)
+        return entity_id
+
+    def change(self, ctx: RecordContext, write: Write) -> None:
+        """An update made on the side of a record's write (run/links.py): sent, or in a dry run planned,
+        without an outcome of its own."""
+        if self.plan is not None:
+            self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
+        else:
+            self._update(write)
 
     def _update(self, write: Write) -> None:
         """PATCH, PUT or DELETE; an edit Pipedrive refuses because the entity is archived (deals,
