@@ -34,7 +34,7 @@ class Entry:
 
     def describe(self) -> str:
         email = f" <{self.email}>" if self.email else ""
-        return f"{self.name}{email} (id {self.id})"
+        return f"{self.name!r}{email} (id {self.id})"
 
 
 def _valid(entries: list[Entry]) -> str:

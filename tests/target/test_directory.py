@@ -1,0 +1,216 @@
+"""Owners, deal pipelines and stages, lead labels by name, against the sandbox's directory (issue 18).
+
+The sandbox's seed: users 1 Sandbox Admin (admin@sandbox.example), 2 and 3 both "Ana Silva"
+(ana@example.test, ana.silva@example.test), 4 Bruno Costa (inactive); pipelines 1 "Sales pipeline"
+(stages 1-5: Lead In, Qualified, Proposal Made, Negotiations Started, Closing) and 2 "Partner pipeline"
+(stages 6-8: Qualified, Onboarding, Signed); lead labels Hot, Cold, Warm.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .cli import messages, run_target
+from .test_associations import ORG, PERSON, SEED, mapping
+
+HOT, COLD, WARM = (
+    "f08b42a0-4e75-11ea-9643-03698ef1cfd6",
+    "f08b42a1-4e75-11ea-9643-03698ef1cfd6",
+    "f08b69b0-4e75-11ea-9643-03698ef1cfd6",
+)
+LINK = {"person_match_field": "email", "person_match_value": {"@path": "$.properties.email"}}
+
+
+def track(event: str, **properties: Any) -> dict[str, Any]:
+    return {"type": "track", "event": event, "properties": {"email": "ann@acme.example", **properties}}
+
+
+def deal_mapping(**fields: Any) -> dict[str, Any]:
+    return mapping("deals", "upsert_deal", "Deal", title={"@path": "$.properties.title"}, **LINK, **fields)
+
+
+def lead_mapping(**fields: Any) -> dict[str, Any]:
+    return mapping("leads", "upsert_lead", "Lead", title={"@path": "$.properties.title"}, **LINK, **fields)
+
+
+def run(tmp_path, base_config, extra: dict[str, Any], *records: dict[str, Any]):
+    return run_target(tmp_path, base_config | {"mappings": [ORG, PERSON, extra]}, messages(*SEED, *records))
+
+
+def directory_reads(sandbox) -> dict[str, int]:
+    paths = ("/api/v1/users", "/api/v2/pipelines", "/api/v2/stages", "/api/v1/leadLabels")
+    log = sandbox.log()
+    return {path: sum(1 for e in log if e["method"] == "GET" and e["path"] == path) for path in paths}
+
+
+# Owners
+@pytest.mark.parametrize(
+    ("owner", "owner_id"),
+    [("ana@example.test", 2), ("ANA.SILVA@example.test", 3), ("Bruno Costa", 4), ("1", 1), (4, 4)],
+)
+def test_owner_by_email_name_or_id(tmp_path, sandbox, base_config, owner, owner_id):
+    deals = deal_mapping(owner={"@path": "$.properties.owner"})
+    done = run(tmp_path, base_config, deals, track("Deal", title="D", owner=owner))
+    assert done.returncode == 0, done.stderr
+    assert not done.rejects
+    [deal] = sandbox.entities("deals")
+    assert deal["owner_id"] == owner_id
+
+
+def test_an_ambiguous_or_unknown_owner_rejects_the_record_listing_the_users(tmp_path, sandbox, base_config):
+    deals = deal_mapping(owner={"@path": "$.properties.owner"})
+    done = run(
+        tmp_path,
+        base_config,
+        deals,
+        track("Deal", title="Shared name", owner="Ana Silva"),
+        track("Deal", title="Nobody", owner="nobody@example.test"),
+    )
+    assert done.returncode == 0, done.stderr
+    ambiguous, unknown = sorted(done.rejects, key=lambda r: r["reason"])
+    assert ambiguous["field"] == unknown["field"] == "owner"
+    assert "names 2 users" in ambiguous["reason"]
+    assert "ana@example.test" in ambiguous["reason"] and "ana.silva@example.test" in ambiguous["reason"]
+    assert "'nobody@example.test' is not a user" in unknown["reason"]
+    assert "admin@sandbox.example" in unknown["reason"] and "Bruno Costa" in unknown["reason"]
+    assert not sandbox.entities("deals")
+
+
+@pytest.mark.parametrize(
+    ("extra", "kind"),
+    [
+        ({**ORG, "name": "orgs2", "fields": {**ORG["fields"], "owner": "ana@example.test"}}, "organizations"),
+        (
+            mapping("acts", "upsert_activity", "Act", subject="Call", owner="ana@example.test", **LINK),
+            "activities",
+        ),
+        (lead_mapping(owner="ana@example.test"), "leads"),
+    ],
+)
+def test_owner_on_organizations_activities_and_leads(tmp_path, sandbox, base_config, extra, kind):
+    records = [track("Act"), track("Lead", title="L")] if kind != "organizations" else []
+    done = run(tmp_path, base_config, extra, *records)
+    assert done.returncode == 0, done.stderr
+    assert not done.rejects
+    assert [item["owner_id"] for item in sandbox.entities(kind)] == [2]
+
+
+def test_a_literal_owner_is_checked_at_start_up(tmp_path, sandbox, base_config):
+    done = run(tmp_path, base_config, deal_mapping(owner="Ana Silva"), track("Deal", title="D"))
+    assert done.returncode != 0
+    assert "mapping 'deals', field 'owner'" in done.stderr and "names 2 users" in done.stderr
+    assert not any(e["method"] in ("POST", "PATCH") for e in sandbox.log())
+
+
+# Pipelines and stages
+@pytest.mark.parametrize(
+    ("fields", "stage_id", "pipeline_id"),
+    [
+        ({"pipeline": "Partner pipeline", "stage": "Qualified"}, 6, 2),
+        ({"pipeline": "2", "stage": "qualified"}, 6, 2),
+        ({"stage": "Sales pipeline / Qualified"}, 2, 1),
+        ({"stage": "Proposal Made"}, 3, 1),
+        ({"stage": 7}, 7, 2),
+        ({"pipeline": "Partner pipeline"}, 6, 2),
+        ({"stage_id": 4}, 4, 1),
+    ],
+)
+def test_deal_placed_by_pipeline_and_stage(tmp_path, sandbox, base_config, fields, stage_id, pipeline_id):
+    done = run(tmp_path, base_config, deal_mapping(**fields), track("Deal", title="D"))
+    assert done.returncode == 0, done.stderr
+    assert not done.rejects
+    [deal] = sandbox.entities("deals")
+    assert (deal["stage_id"], deal["pipeline_id"]) == (stage_id, pipeline_id)
+
+
+def test_a_stage_in_several_pipelines_or_none_rejects_the_record(tmp_path, sandbox, base_config):
+    deals = deal_mapping(stage={"@path": "$.properties.stage"}, pipeline={"@path": "$.properties.pipeline"})
+    done = run(
+        tmp_path,
+        base_config,
+        deals,
+        track("Deal", title="Ambiguous", stage="Qualified"),
+        track("Deal", title="Unknown", stage="Won"),
+        track("Deal", title="Elsewhere", stage="Signed", pipeline="Sales pipeline"),
+        track("Deal", title="No pipeline", pipeline="Retail"),
+    )
+    assert done.returncode == 0, done.stderr
+    reasons = {r["record"]["properties"]["title"]: (r["field"], r["reason"]) for r in done.rejects}
+    field, reason = reasons["Ambiguous"]
+    assert field == "stage"
+    assert "several pipelines" in reason
+    assert "'Sales pipeline / Qualified'" in reason and "'Partner pipeline / Qualified'" in reason
+    assert reasons["Unknown"][0] == "stage" and "valid stages" in reasons["Unknown"][1]
+    assert "'Partner pipeline / Signed'" in reasons["Unknown"][1]
+    assert "is in pipeline 'Partner pipeline'" in reasons["Elsewhere"][1]
+    assert reasons["No pipeline"][0] == "pipeline" and "'Sales pipeline'" in reasons["No pipeline"][1]
+    assert not sandbox.entities("deals")
+
+
+def test_literal_pipeline_and_stage_are_checked_at_start_up(tmp_path, sandbox, base_config):
+    done = run(tmp_path, base_config, deal_mapping(stage="Qualified"), track("Deal", title="D"))
+    assert done.returncode != 0
+    assert "mapping 'deals', field 'stage'" in done.stderr and "several pipelines" in done.stderr
+    done = run(tmp_path, base_config, deal_mapping(pipeline="Retail", stage="Won"), track("Deal", title="D"))
+    assert done.returncode != 0
+    assert "field 'pipeline'" in done.stderr and "valid pipelines" in done.stderr
+    assert "field 'stage'" in done.stderr
+    assert not any(e["method"] in ("POST", "PATCH") for e in sandbox.log())
+
+
+# Lead labels
+def test_lead_labels_by_name_or_id(tmp_path, sandbox, base_config):
+    leads = lead_mapping(labels={"@path": "$.properties.labels"})
+    done = run(
+        tmp_path,
+        base_config,
+        leads,
+        track("Lead", title="One", labels="hot"),
+        track("Lead", title="Two", labels=["Warm", COLD, "Warm"]),
+        track("Lead", title="Bad", labels=["Hot", "Lukewarm"]),
+    )
+    assert done.returncode == 0, done.stderr
+    labels = {lead["title"]: lead["label_ids"] for lead in sandbox.entities("leads")}
+    assert labels == {"One": [HOT], "Two": [WARM, COLD]}
+    [reject] = done.rejects
+    assert reject["field"] == "labels"
+    assert "'Lukewarm' is not a lead label" in reject["reason"] and "Cold" in reject["reason"]
+
+
+def test_a_literal_label_is_checked_at_start_up(tmp_path, sandbox, base_config):
+    done = run(tmp_path, base_config, lead_mapping(labels=["Hot", "Tepid"]), track("Lead", title="L"))
+    assert done.returncode != 0
+    assert "mapping 'leads', field 'labels'" in done.stderr and "'Tepid' is not a lead label" in done.stderr
+
+
+# What the directory costs
+def test_the_directory_is_read_once_per_run_never_per_record(tmp_path, sandbox, base_config):
+    deals = deal_mapping(
+        owner={"@path": "$.properties.owner"},
+        pipeline={"@path": "$.properties.pipeline"},
+        stage={"@path": "$.properties.stage"},
+    )
+    leads = lead_mapping(labels={"@path": "$.properties.labels"}, owner="admin@sandbox.example")
+    records = [
+        track(
+            "Deal", title=f"D{i}", owner=["ana@example.test", 4][i % 2], stage="Partner pipeline / Onboarding"
+        )
+        for i in range(12)
+    ] + [track("Lead", title=f"L{i}", labels=["Hot", "Cold"][i % 2]) for i in range(12)]
+    cfg = base_config | {"mappings": [ORG, PERSON, deals, leads], "max_in_flight": 4}
+    done = run_target(tmp_path, cfg, messages(*SEED, *records))
+    assert done.returncode == 0, done.stderr
+    assert not done.rejects
+    assert len(sandbox.entities("deals")) == 12 and len(sandbox.entities("leads")) == 12
+    assert {deal["stage_id"] for deal in sandbox.entities("deals")} == {7}
+    assert directory_reads(sandbox) == {
+        "/api/v1/users": 1,
+        "/api/v2/pipelines": 1,
+        "/api/v2/stages": 1,
+        "/api/v1/leadLabels": 1,
+    }
+    # Nothing of the directory is searched for: the only searches are the deals' and leads' links.
+    searches = [e for e in sandbox.log() if "search" in e["path"].casefold()]
+    assert all(e["path"] in ("/api/v2/persons/search", "/api/v2/itemSearch/field") for e in searches)
