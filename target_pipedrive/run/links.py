@@ -22,6 +22,9 @@ from .summary import RunSummary
 from .writes import Writer
 from .written import WriteMemory
 
+# How create_only_fields names the link (upsert_organization's person pair).
+LINK_FIELDS = {"person_match_value", "person_match_field"}
+
 
 class Linker:
     def __init__(self, runtime: Runtime, memory: WriteMemory, writer: Writer, summary: RunSummary) -> None:
@@ -30,10 +33,13 @@ class Linker:
         self.writer = writer
         self.summary = summary
 
-    def link(self, ctx: RecordContext, written_id: Any, links: tuple[Link, ...]) -> list[str]:
-        """Make each link to the entity `written_id`; the warnings of those left out."""
+    def link(
+        self, ctx: RecordContext, written_id: Any, links: tuple[Link, ...], *, created: bool
+    ) -> list[str]:
+        """Make each link to the entity `written_id`; the warnings of those left out. A link named in
+        the mapping's create_only_fields is made only with the entity's create."""
         warnings: list[str] = []
-        if written_id is None:
+        if written_id is None or (not created and set(ctx.policy.create_only) & LINK_FIELDS):
             return warnings
         for link in links:
             try:
@@ -61,7 +67,7 @@ class Linker:
         if self._unchanged(ctx.mapping, write):
             return None
         current = self.runtime.finder.current(link.entity, link.entity_id)
-        if current is None and not str(written_id).startswith("-"):
+        if current is None and link.entity_id > 0:  # a dry run's would-be entity (< 0) is not asked for
             current = self.runtime.client.get(link.entity.item(link.entity_id)).data
             if isinstance(current, dict):
                 self.runtime.finder.read(link.entity, link.entity_id, current)

@@ -130,7 +130,8 @@ class RecordPipeline:
             entity_id = self.writer.send(ctx, plan)
         if links and not (isinstance(plan, Skip) and ctx.policy.mode == CREATE_ONLY):
             # Other entities pointed at this one (an organization's person), once it is written.
-            self.warn(ctx, self.linker.link(ctx, entity_id, links))
+            created = isinstance(plan, Write) and plan.method == "POST"
+            self.warn(ctx, self.linker.link(ctx, entity_id, links, created=created))
 
     def warn(self, ctx: RecordContext, warnings: list[str]) -> None:
         """Each warning counted per record (the summary's `warnings`), but said once per run and mapping:

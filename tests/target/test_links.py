@@ -130,3 +130,15 @@ def test_a_wrong_link_mode_is_a_config_error(tmp_path, sandbox, base_config):
     done = run_target(tmp_path, cfg, messages(group("g1", "Acme", "ann@acme.example")))
     assert done.returncode != 0
     assert "'link' should be \"keep\" (the default) or \"move\", got 'steal'" in done.stderr
+
+
+def test_a_create_only_link_is_made_with_the_organization_only(tmp_path, sandbox, base_config):
+    plain = base_config | {"mappings": [ORG, PERSON]}
+    run_target(tmp_path, plain, messages(identify("ann@acme.example"), group("g1", "Acme")))
+    create_only = {**ORG_WITH_PERSON, "create_only_fields": ["person_match_value"]}
+    cfg = base_config | {"mappings": [create_only, PERSON]}
+    done = run_target(tmp_path, cfg, messages(group("g1", "Acme", "ann@acme.example")))
+    assert done.returncode == 0, done.stderr
+    assert person_orgs(sandbox) == {"ann@acme.example": None}  # the organization existed: no link
+    done = run_target(tmp_path, cfg, messages(group("g2", "Globex", "ann@acme.example")))
+    assert person_orgs(sandbox) == {"ann@acme.example": org_ids(sandbox)["Globex"]}
