@@ -92,7 +92,6 @@ SPEC = ActionSpec(
         "participants": "person_match_value",
         "org_id": "organization_match_value",
         "deal_id": "deal_match_value",
-        **spec.OWNER_BODY,
     },
     # Lists merged with what the entity holds, and what tells their items apart.
     merged_lists={"participants": "participants"},

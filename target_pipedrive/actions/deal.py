@@ -95,7 +95,7 @@ SPEC = ActionSpec(
     entity="deal",
     segment_slug="createUpdateDeal",
     # Body keys that the mapping names otherwise (summary counts, preserve names).
-    body_fields={**spec.LINK_BODY, **spec.OWNER_BODY, "pipeline_id": "pipeline"},
+    body_fields={**spec.LINK_BODY, "pipeline_id": "pipeline"},
     # `stage` names the body's stage_id too (stage_id, the older field, is its key).
     field_aliases={"stage": "stage_id"},
 )

@@ -7,7 +7,7 @@ from typing import Any
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
 from ..pipedrive.entities import LEAD
-from . import common, spec
+from . import common
 from .plan import Skip, Write
 from .spec import ActionSpec, FieldSpec, owner_field, required_links, visible_to_field
 
@@ -78,7 +78,6 @@ SPEC = ActionSpec(
         "person_id": "person_match_value",
         "organization_id": "organization_match_value",
         "label_ids": "labels",
-        **spec.OWNER_BODY,
     },
     # A lead"s currency is part of its value.
     field_aliases={"currency": "value"},

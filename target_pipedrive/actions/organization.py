@@ -52,7 +52,6 @@ SPEC = ActionSpec(
     ),
     entity="organization",
     segment_slug="createUpdateOrganization",
-    body_fields=spec.OWNER_BODY,
 )
 
 

@@ -69,7 +69,6 @@ SPEC = ActionSpec(
         "emails": "email",
         "phones": "phone",
         "org_id": spec.LINK_BODY["org_id"],
-        **spec.OWNER_BODY,
     },
     # Lists merged with what the entity holds, and what tells their items apart.
     merged_lists={"emails": "email", "phones": "phone"},

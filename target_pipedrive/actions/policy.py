@@ -114,7 +114,7 @@ def body_field(action: str, name: str, catalog: FieldCatalog) -> str:
     (`emails`), or a custom field by name or key (`Tier`, `custom_fields.Tier`). UnknownField or
     ValueError when it names no field."""
     spec = _spec(action)
-    keys = spec.body_fields
+    keys = spec.body_names
     by_field = {field: body for body, field in keys.items()} | dict(spec.field_aliases)
     if name in by_field:
         return by_field[name]
@@ -167,7 +167,7 @@ def label(action: str, name: str, catalog: FieldCatalog) -> str:
             except UnknownField:
                 pass
         return name
-    return _spec(action).body_fields.get(name, name)
+    return _spec(action).body_names.get(name, name)
 
 
 def merge_kind(action: str, name: str, value: Any) -> str | None:

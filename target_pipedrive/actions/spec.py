@@ -89,6 +89,13 @@ class ActionSpec:
         raise KeyError(key)
 
     @property
+    def body_names(self) -> dict[str, str]:
+        """Every body key the mapping names otherwise: `body_fields`, and the owner (owner_id) of the
+        actions that map one."""
+        owner = {"owner_id": "owner"} if "owner" in self.field_keys else {}
+        return {**self.body_fields, **owner}
+
+    @property
     def field_keys(self) -> tuple[str, ...]:
         return tuple(spec.key for spec in self.fields)
 
@@ -123,8 +130,7 @@ class ActionSpec:
         }
 
 
-# Body keys the mapping names otherwise, shared by several actions: the owner, the links.
-OWNER_BODY = {"owner_id": "owner"}
+# Body keys the mapping names otherwise, shared by several actions: the links.
 LINK_BODY = {"person_id": "person_match_value", "org_id": "organization_match_value"}
 
 

@@ -61,13 +61,8 @@ def test_owner_by_email_name_or_id(tmp_path, sandbox, base_config, owner, owner_
 
 def test_an_ambiguous_or_unknown_owner_rejects_the_record_listing_the_users(tmp_path, sandbox, base_config):
     deals = deal_mapping(owner={"@path": "$.properties.owner"})
-    done = run(
-        tmp_path,
-        base_config,
-        deals,
-        track("Deal", title="Shared name", owner="Ana Silva"),
-        track("Deal", title="Nobody", owner="nobody@example.test"),
-    )
+    owners = {"Shared name": "Ana Silva", "Nobody": "nobody@example.test"}
+    done = run(tmp_path, base_config, deals, *(track("Deal", title=t, owner=o) for t, o in owners.items()))
     assert done.returncode == 0, done.stderr
     ambiguous, unknown = sorted(done.rejects, key=lambda r: r["reason"])
     assert ambiguous["field"] == unknown["field"] == "owner"
@@ -163,14 +158,8 @@ def test_literal_pipeline_and_stage_are_checked_at_start_up(tmp_path, sandbox, b
 # Lead labels
 def test_lead_labels_by_name_or_id(tmp_path, sandbox, base_config):
     leads = lead_mapping(labels={"@path": "$.properties.labels"})
-    done = run(
-        tmp_path,
-        base_config,
-        leads,
-        track("Lead", title="One", labels="hot"),
-        track("Lead", title="Two", labels=["Warm", COLD, "Warm"]),
-        track("Lead", title="Bad", labels=["Hot", "Lukewarm"]),
-    )
+    given = {"One": "hot", "Two": ["Warm", COLD, "Warm"], "Bad": ["Hot", "Lukewarm"]}
+    done = run(tmp_path, base_config, leads, *(track("Lead", title=t, labels=v) for t, v in given.items()))
     assert done.returncode == 0, done.stderr
     labels = {lead["title"]: lead["label_ids"] for lead in sandbox.entities("leads")}
     assert labels == {"One": [HOT], "Two": [WARM, COLD]}
@@ -214,3 +203,35 @@ def test_the_directory_is_read_once_per_run_never_per_record(tmp_path, sandbox, 
     # Nothing of the directory is searched for: the only searches are the deals' and leads' links.
     searches = [e for e in sandbox.log() if "search" in e["path"].casefold()]
     assert all(e["path"] in ("/api/v2/persons/search", "/api/v2/itemSearch/field") for e in searches)
+
+
+def test_owner_follows_the_write_policy(tmp_path, sandbox, base_config):
+    # create_only_fields: the owner is set on create only; a rep may hand the person over afterwards.
+    people = {
+        **PERSON,
+        "create_only_fields": ["owner"],
+        "fields": {**PERSON["fields"], "owner": {"@path": "$.traits.owner"}},
+    }
+    cfg = base_config | {"mappings": [people]}
+
+    def identify(name: str, owner: str) -> dict[str, Any]:
+        return {"type": "identify", "traits": {"email": "ann@acme.example", "name": name, "owner": owner}}
+
+    run_target(tmp_path, cfg, messages(identify("Ann", "ana@example.test")))
+    [person] = sandbox.entities("persons")
+    assert person["owner_id"] == 2
+    mark = len(sandbox.log())
+    done = run_target(tmp_path, cfg, messages(identify("Ann B", "Bruno Costa")))
+    assert done.returncode == 0, done.stderr
+    [patch] = [e for e in sandbox.log()[mark:] if e["method"] == "PATCH"]
+    assert patch["body"] == {"name": "Ann B"}
+    assert sandbox.entities("persons")[0]["owner_id"] == 2
+    # Without it, the owner is sent when (and only when) its source value changes.
+    cfg["mappings"] = [{**people, "create_only_fields": []}]
+    mark = len(sandbox.log())
+    run_target(tmp_path, cfg, messages(identify("Ann B", "admin@sandbox.example")))
+    [patch] = [e for e in sandbox.log()[mark:] if e["method"] == "PATCH"]
+    assert patch["body"] == {"owner_id": 1}
+    mark = len(sandbox.log())
+    run_target(tmp_path, cfg, messages(identify("Ann B", "admin@sandbox.example")))
+    assert not [e for e in sandbox.log()[mark:] if e["method"] != "GET"]
