@@ -8,9 +8,11 @@ The sandbox's seed: users 1 Sandbox Admin (admin@sandbox.example), 2 and 3 both 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from pipedrive_sandbox.seed import load_seed
 
 from .cli import messages, run_target
 from .test_associations import ORG, PERSON, SEED, mapping
@@ -235,3 +237,30 @@ def test_owner_follows_the_write_policy(tmp_path, sandbox, base_config):
     mark = len(sandbox.log())
     run_target(tmp_path, cfg, messages(identify("Ann B", "admin@sandbox.example")))
     assert not [e for e in sandbox.log()[mark:] if e["method"] != "GET"]
+
+
+def test_a_pipeline_or_label_name_two_share_rejects_the_record(tmp_path, sandbox_factory):
+    # A seed with a second "Sales pipeline" (any case) and a second "Hot" label.
+    seed = load_seed()
+    seed["pipelines"].append({**seed["pipelines"][0], "id": 3, "name": "SALES PIPELINE", "order_nr": 3})
+    seed["stages"].append({**seed["stages"][0], "id": 9, "pipeline_id": 3})
+    seed["lead_labels"].append({**seed["lead_labels"][0], "id": "0b5f6c2e-0000-4000-8000-000000000003"})
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(seed))
+    server = sandbox_factory(seed=str(seed_file))
+    config = {"api_url": server.url, "api_token": server.token}
+    deals = deal_mapping(pipeline={"@path": "$.properties.pipeline"})
+    leads = lead_mapping(labels={"@path": "$.properties.labels"})
+    records = [
+        track("Deal", title="Shared", pipeline="Sales pipeline"),
+        track("Deal", title="By id", pipeline=3),
+        track("Lead", title="Hot twice", labels="Hot"),
+    ]
+    done = run_target(tmp_path, config | {"mappings": [ORG, PERSON, deals, leads]}, messages(*SEED, *records))
+    assert done.returncode == 0, done.stderr
+    reasons = {r["record"]["properties"]["title"]: (r["field"], r["reason"]) for r in done.rejects}
+    assert reasons["Shared"][0] == "pipeline" and "names 2 pipelines" in reasons["Shared"][1]
+    assert "(id 1)" in reasons["Shared"][1] and "(id 3)" in reasons["Shared"][1]
+    assert reasons["Hot twice"][0] == "labels" and "names 2 lead labels" in reasons["Hot twice"][1]
+    [deal] = server.entities("deals")
+    assert (deal["title"], deal["pipeline_id"], deal["stage_id"]) == ("By id", 3, 9)

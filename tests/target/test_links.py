@@ -142,3 +142,47 @@ def test_a_create_only_link_is_made_with_the_organization_only(tmp_path, sandbox
     assert person_orgs(sandbox) == {"ann@acme.example": None}  # the organization existed: no link
     done = run_target(tmp_path, cfg, messages(group("g2", "Globex", "ann@acme.example")))
     assert person_orgs(sandbox) == {"ann@acme.example": org_ids(sandbox)["Globex"]}
+
+
+def test_an_ambiguous_link_rejects_the_record_naming_the_ids(tmp_path, sandbox, base_config, api):
+    # Two organizations with External ID g1, two persons with one email: neither link can be told apart.
+    external_id = api.field_key("organization", "External ID")
+    twins = [
+        api.call("POST", "/api/v2/organizations", json={"name": n, "custom_fields": {external_id: "g1"}})[
+            "id"
+        ]
+        for n in ("Acme", "Acme Ltd")
+    ]
+    people = [
+        api.call("POST", "/api/v2/persons", json={"name": n, "emails": [{"value": "twin@acme.example"}]})[
+            "id"
+        ]
+        for n in ("Twin A", "Twin B")
+    ]
+    person_link = base_config | {"mappings": [PERSON_WITH_ORG]}
+    done = run_target(tmp_path, person_link, messages(identify("ann@acme.example", "g1")))
+    assert done.returncode == 0, done.stderr
+    [reject] = done.rejects
+    assert reject["field"] == "organization_match_value"
+    assert all(str(org_id) in reject["reason"] for org_id in twins)
+    org_link = base_config | {"mappings": [{**ORG_WITH_PERSON, "name": "orgs2"}]}
+    done = run_target(tmp_path, org_link, messages(group("g7", "Initech", "twin@acme.example")))
+    [reject] = done.rejects
+    assert reject["field"] == "person_match_value"
+    assert all(str(person_id) in reject["reason"] for person_id in people)
+    assert "Initech" not in org_ids(sandbox)  # the organization is not written without its link either
+    assert all(person.get("org_id") is None for person in sandbox.entities("persons"))
+
+
+def test_an_unknown_link_field_is_a_config_error(tmp_path, sandbox, base_config):
+    for wrong in (
+        {
+            **PERSON_WITH_ORG,
+            "fields": {**PERSON_WITH_ORG["fields"], "organization_match_field": "Extrnal ID"},
+        },
+        {**ORG_WITH_PERSON, "fields": {**ORG_WITH_PERSON["fields"], "person_match_field": "Emial"}},
+    ):
+        done = run_target(tmp_path, base_config | {"mappings": [wrong]}, messages(group("g1", "Acme")))
+        assert done.returncode != 0
+        assert "Extrnal ID" in done.stderr or "Emial" in done.stderr
+    assert not any(e["method"] in ("POST", "PATCH") for e in sandbox.log())
