@@ -23,6 +23,10 @@ _LISTED = 40
 STAGE_SEPARATOR = "/"
 
 
+class AmbiguousName(ValueError):
+    """A name several users, pipelines, stages or labels share."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One user, pipeline, stage or label: its id, its name, and for a stage its pipeline."""
@@ -115,7 +119,7 @@ class AccountDirectory:
         if len(found) == 1:
             return int(found[0].id)
         if found:
-            raise ValueError(
+            raise AmbiguousName(
                 f"{text!r} names {len(found)} users: {_valid(found)}; give the user's email or id instead"
             )
         raise ValueError(f"{text!r} is not a user of this Pipedrive account; valid users: {_valid(users)}")
@@ -134,7 +138,7 @@ class AccountDirectory:
         if len(found) == 1:
             return found[0]
         if found:
-            raise ValueError(f"{text!r} names {len(found)} {what}s: {_valid(found)}; give its id instead")
+            raise AmbiguousName(f"{text!r} names {len(found)} {what}s: {_valid(found)}; give its id instead")
         raise ValueError(
             f"{text!r} is not a {what} of this Pipedrive account; valid {what}s: {_valid(entries)}"
         )
@@ -161,7 +165,7 @@ class AccountDirectory:
             found = within_pipeline
         if len(found) > 1:
             names = ", ".join(self._full_name(entry) for entry in found)
-            raise ValueError(
+            raise AmbiguousName(
                 f"stage {text!r} is in several pipelines: {names}; give the pipeline (the `pipeline` "
                 'field) or the stage as "Pipeline / Stage"'
             )

@@ -8,9 +8,11 @@ that come from records (an @path match field) are checked per record.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from ..account.catalog import UnknownField
+from ..account.directory import AccountDirectory, AmbiguousName
 from ..account.match import UnsearchableField
 from ..account.runtime import Runtime
 from ..actions import ACTION_SPECS, policy
@@ -45,26 +47,35 @@ def _check_directory(runtime: Runtime, mapping: CompiledMapping) -> list[str]:
     """Owners, pipelines, stages and lead labels named literally: they must be the account's."""
     problems: list[str] = []
     fields = mapping.fields_source or {}
-    spec = ACTION_SPECS[mapping.action]
-    pipeline = _literals(fields.get("pipeline"))
-    for field in spec.fields:
+    for field in ACTION_SPECS[mapping.action].fields:
         names = _literals(fields.get(field.key)) if field.directory and field.key in fields else None
-        if field.directory == "stage" and pipeline is None and "pipeline" in fields:
-            continue  # the record's pipeline tells a stage name apart: checked per record
         for name in names or []:
-            directory = runtime.directory
             try:
-                if field.directory == "user":
-                    directory.user(name)
-                elif field.directory == "pipeline":
-                    directory.pipeline(name)
-                elif field.directory == "stage":
-                    directory.stage(name, directory.pipeline(pipeline[0]) if pipeline else None)
-                elif field.directory == "label":
-                    directory.label(name)
+                _resolve(runtime.directory, field.directory, name, fields)
             except ValueError as exc:
                 problems.append(f"mapping {mapping.name!r}, field {field.key!r}: {exc}")
     return problems
+
+
+def _resolve(directory: AccountDirectory, kind: str | None, name: str, fields: dict[str, Any]) -> None:
+    """ValueError when `name` is not one of the account's `kind` (a user, pipeline, stage, label)."""
+    if kind == "user":
+        directory.user(name)
+    elif kind == "pipeline":
+        directory.pipeline(name)
+    elif kind == "label":
+        directory.label(name)
+    elif kind == "stage":
+        pipeline, within = _literals(fields.get("pipeline")), None
+        # A pipeline that is not the account's is the `pipeline` field's problem, said there.
+        with contextlib.suppress(ValueError):
+            within = directory.pipeline(pipeline[0]) if pipeline else None
+        try:
+            directory.stage(name, within)
+        except AmbiguousName:
+            if "pipeline" not in fields:
+                raise
+            # The record's own pipeline tells the stage apart: checked per record.
 
 
 def _check_fields(runtime: Runtime, mapping: CompiledMapping) -> list[str]:

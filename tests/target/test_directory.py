@@ -154,7 +154,18 @@ def test_literal_pipeline_and_stage_are_checked_at_start_up(tmp_path, sandbox, b
     assert done.returncode != 0
     assert "field 'pipeline'" in done.stderr and "valid pipelines" in done.stderr
     assert "field 'stage'" in done.stderr
+    # With the pipeline from the record, a stage name must still be one of the account's.
+    from_record = {"pipeline": {"@path": "$.properties.pipeline"}}
+    done = run(tmp_path, base_config, deal_mapping(stage="Won", **from_record), track("Deal", title="D"))
+    assert done.returncode != 0
+    assert "'Won' is not a stage" in done.stderr
     assert not any(e["method"] in ("POST", "PATCH") for e in sandbox.log())
+    # … while a name two pipelines share is told apart by each record's pipeline.
+    partner = track("Deal", title="D", pipeline="Partner pipeline")
+    done = run(tmp_path, base_config, deal_mapping(stage="Qualified", **from_record), partner)
+    assert done.returncode == 0, done.stderr
+    [deal] = sandbox.entities("deals")
+    assert (deal["pipeline_id"], deal["stage_id"]) == (2, 6)
 
 
 # Lead labels
