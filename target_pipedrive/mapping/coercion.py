@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..actions.spec import CONTACT_LABELS, FieldSpec
-from .jsvalues import MISSING, is_number, js_number, plain_number, type_name
+from .jsvalues import MISSING, is_number, js_number, plain_number, scalar_text, type_name
 
 Coercer = Callable[[Any], Any]
 
@@ -51,13 +51,10 @@ def _parse_number(text: str) -> Decimal | None:
 
 
 def _to_string(v: Any) -> Any:
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if is_number(v):
-        return js_number(v)
-    raise Invalid(f"expected a string, got {type_name(v)}")
+    text = scalar_text(v)
+    if text is None:
+        raise Invalid(f"expected a string, got {type_name(v)}")
+    return text
 
 
 def _to_integer(v: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any
 from .fql_lexer import FqlSyntaxError
 from .fql_parser import And, Call, Cmp, Group, ListLit, Lit, Node, Not, Or, Path, Stream, parse
 from .glob import GlobError, compile_glob, glob_match
-from .jsvalues import is_number, js_number, plain_number
+from .jsvalues import is_number, plain_number, scalar_text
 
 Evaluator = Callable[[dict, str], Any]
 Predicate = Callable[[dict, str], bool]
@@ -259,12 +259,8 @@ def _bool(v: Any) -> bool | None:
 
 
 def _string(v: Any) -> str | None:
-    if isinstance(v, str):
-        return v
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if is_number(v):
-        return js_number(v)
+    if (text := scalar_text(v)) is not None:
+        return text
     if isinstance(v, (list, dict)):
         return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
     return None

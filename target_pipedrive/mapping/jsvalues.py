@@ -152,6 +152,17 @@ def poison(value: Any) -> str | None:
     return None
 
 
+def scalar_text(value: Any) -> str | None:
+    """A string, boolean or number as JavaScript's String() writes it; None for anything else."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if is_number(value):
+        return js_number(value)
+    return None
+
+
 def type_name(value: Any) -> str:
     """The JSON type of a value, for messages."""
     if value is MISSING:

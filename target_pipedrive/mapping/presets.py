@@ -52,13 +52,13 @@ def person_preset(person_field: str = "id") -> dict[str, Any]:
         # With userId: the setting's field; without: email.
         fields["match_field"] = {"@if": {"blank": _path("$.userId"), "else": "email"}}
         fields["match_value"] = _first_present("$.userId", "$.traits.email")
-    return {
-        "name": PERSON_PRESET,
-        "enabled": True,
-        "trigger": ACTION_SPECS["upsert_person"].default_trigger,
-        "action": "upsert_person",
-        "fields": fields,
-    }
+    return _preset(PERSON_PRESET, "upsert_person", fields)
+
+
+def _preset(name: str, action: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """A preset mapping: Segment's default trigger for the action, enabled."""
+    trigger = ACTION_SPECS[action].default_trigger
+    return {"name": name, "enabled": True, "trigger": trigger, "action": action, "fields": fields}
 
 
 def organization_preset(organization_field: str = "id") -> dict[str, Any]:
@@ -66,23 +66,11 @@ def organization_preset(organization_field: str = "id") -> dict[str, Any]:
     if _is_id(organization_field):
         fields["match_field"] = "name"
         fields["match_value"] = _path("$.traits.name")
-    return {
-        "name": ORGANIZATION_PRESET,
-        "enabled": True,
-        "trigger": ACTION_SPECS["upsert_organization"].default_trigger,
-        "action": "upsert_organization",
-        "fields": fields,
-    }
+    return _preset(ORGANIZATION_PRESET, "upsert_organization", fields)
 
 
 def activity_preset() -> dict[str, Any]:
-    return {
-        "name": ACTIVITY_PRESET,
-        "enabled": True,
-        "trigger": ACTION_SPECS["upsert_activity"].default_trigger,
-        "action": "upsert_activity",
-        "fields": _defaults("upsert_activity"),
-    }
+    return _preset(ACTIVITY_PRESET, "upsert_activity", _defaults("upsert_activity"))
 
 
 def preset_mappings(person_field: str = "id", organization_field: str = "id") -> list[dict[str, Any]]:

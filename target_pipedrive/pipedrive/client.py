@@ -10,7 +10,9 @@ Retries (at most `max_retries`, default 5, after the first attempt):
   A 429 that says the daily budget is spent (its body says "daily", or x-daily-ratelimit-token-remaining
   is 0) raises DailyBudgetExhausted at once and stops the client: later calls raise it without sending.
 - 5xx, timeouts, dropped connections: exponential backoff with full jitter (up to 1, 2, 4, 8, 16 s;
-  longer if Retry-After says so), for the idempotent GET, PATCH, PUT and DELETE.
+  longer if Retry-After says so), for the idempotent GET, PATCH, PUT and DELETE. A write answered after
+  such a retry carries `in_doubt`: the attempt whose answer was lost may still commit later, after
+  newer writes too, so the caller checks the entity once that can no longer happen.
 - POST creates, and its outcome must never be guessed. It is retried only when it certainly did not
   happen: a 429, or a connection that could not be opened. After a read timeout, a connection dropped
   once the request was sent, a 5xx (the gateway may have committed it) or an unreadable 2xx it raises
@@ -33,7 +35,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import Any
 
@@ -123,6 +125,7 @@ class _Again:
     wait: float
     cause: str
     everyone: bool = False  # a 429: all threads hold off, not only this one
+    in_doubt: bool = False  # a write that was sent and may yet commit (see ApiResponse.in_doubt)
 
 
 class PipedriveClient:
@@ -241,7 +244,7 @@ class PipedriveClient:
         self._raise_if_stopped()
         data = self._encode(method, path, body)
         search = _is_search(path)
-        attempt = 0
+        attempt, in_doubt = 0, False
         while True:
             attempt += 1
             self._pacer.wait_turn(search)
@@ -249,7 +252,8 @@ class PipedriveClient:
             self._raise_if_stopped()
             outcome = self._attempt(method, path, _query(params), body, data, attempt)
             if isinstance(outcome, ApiResponse):
-                return outcome
+                return replace(outcome, in_doubt=True) if in_doubt else outcome
+            in_doubt = in_doubt or outcome.in_doubt
             if attempt > self.max_retries:
                 raise PipedriveUnavailable(method, path, outcome.cause, attempt)
             self.stats.retried()
@@ -323,7 +327,7 @@ class PipedriveClient:
         cause = "no answer within the timeout" if timed_out else "the connection dropped"
         if method not in _IDEMPOTENT:
             raise WriteOutcomeUnknown(method, path, cause, body, timed_out=timed_out) from None
-        return _Again(wait_after_failure(None, attempt), cause)
+        return _Again(wait_after_failure(None, attempt), cause, in_doubt=method != "GET")
 
     def _answered(
         self,
@@ -375,7 +379,7 @@ class PipedriveClient:
             cause = f"HTTP {status}" if status >= 500 else f"HTTP {status} with an unreadable answer"
             if method not in _IDEMPOTENT:
                 raise WriteOutcomeUnknown(method, path, cause, body)
-            return _Again(wait_after_failure(headers, attempt), cause)
+            return _Again(wait_after_failure(headers, attempt), cause, in_doubt=method != "GET")
         if payload is None:
             kind = headers.get("Content-Type", "no content type")
             raise PipedriveRequestError(status, method, path, f"a non-JSON answer ({kind})")

@@ -18,6 +18,9 @@ class ApiResponse:
     data: Any
     additional_data: Any
     headers: Mapping[str, str]  # case-insensitive
+    # An earlier attempt of this PATCH, PUT or DELETE was sent and its outcome is unknown (a timeout, a
+    # dropped connection, a 5xx): it may still commit after this one, and after later requests too.
+    in_doubt: bool = False
 
 
 def read_json(response: requests.Response) -> dict[str, Any] | None:

@@ -29,6 +29,7 @@ from .records import RecordFlow
 from .rejects import RejectFile, Rejects
 from .startup_checks import check_against_account
 from .summary import RunSummary, summary_headline, summary_table
+from .unsettled import Unsettled
 from .writes import Writer
 from .written import WriteMemory
 
@@ -136,7 +137,11 @@ def build_run(settings: Settings, logger: logging.Logger) -> Run:
         plan=plan,
     )
     memory = WriteMemory(runtime)
-    writer = Writer(runtime, memory, Creates(runtime, summary, logger), summary, plan)
+    unsettled = Unsettled(runtime, logger)
+    if plan is None:
+        # Updates of an earlier run whose outcome was unknown, now settled: put right before anything else.
+        unsettled.settle_or_defer()
+    writer = Writer(runtime, memory, Creates(runtime, summary, logger), unsettled, summary, plan)
     narrower = Narrower(runtime, memory, dry_run=settings.dry_run)
     pipeline = RecordPipeline(runtime, memory, narrower, writer, rejects, summary, logger, plan)
     progress = ProgressReporter(
@@ -153,18 +158,21 @@ def build_run(settings: Settings, logger: logging.Logger) -> Run:
         after_record=progress.tick,
     )
     run = Run(settings, mappings, runtime, summary, rejects, flow, progress, plan, logger)
-    _close_in_order(run)
+    _close_in_order(run, unsettled)
     return run
 
 
-def _close_in_order(run: Run) -> None:
+def _close_in_order(run: Run, unsettled: Unsettled) -> None:
     """What `Run.end` does, last registered first: the records in flight, the dry run's plan, the
-    reject file, the ledger, and then the summary (logged and written even if a step failed)."""
+    reject file, the updates of unknown outcome that have settled meanwhile, the ledger, and then the
+    summary (logged and written even if a step failed)."""
     closing = run.closing
     closing.callback(run.log_summary)
     ledger = run.runtime.ledger
     if ledger is not None:
         closing.callback(lambda: ledger.close() if run.settled else None)
+        if run.plan is None:
+            closing.callback(lambda: unsettled.settle_or_defer() if run.settled else None)
     closing.callback(run.rejects.file.close)
     if run.plan is not None:
         plan = run.plan

@@ -16,7 +16,7 @@ from typing import Any
 from ..account.finder import identity_scope, normalize
 from ..account.runtime import Runtime
 from ..actions.plan import Write
-from ..pipedrive.entities import BY_COLLECTION
+from ..pipedrive.entities import BY_COLLECTION, DEAL, LEAD, ORGANIZATION, PERSON
 from ..pipedrive.errors import RunInterrupted, WriteOutcomeUnknown
 from .context import RecordContext
 from .identity import Marker
@@ -31,6 +31,14 @@ MAX_RECHECK_DELAY = 30.0
 # A create with an unknown outcome is looked for again after this many seconds, then twice as long…
 SETTLE_POLL_FIRST = 2.0
 SETTLE_POLL_MAX = 30.0
+# The body keys of an activity, note or lead that link it to another entity, and that entity's collection.
+LINK_COLLECTIONS = {
+    "person_id": PERSON.collection,
+    "org_id": ORGANIZATION.collection,
+    "organization_id": ORGANIZATION.collection,
+    "deal_id": DEAL.collection,
+    "lead_id": LEAD.collection,
+}
 
 
 def still_running(exc: WriteOutcomeUnknown) -> bool:
@@ -60,6 +68,24 @@ class Creates:
                 return True
         ledger, entity = self.runtime.ledger, BY_COLLECTION.get(write.path)
         return ledger is not None and entity is not None and ledger.knows(entity.name, entity_id)
+
+    def links_a_new_entity(self, write: Write) -> bool:
+        """Whether the write links an entity this run created (or, in a dry run, would create: a
+        negative id). An earlier run's activity, note or lead for this event carried the same links,
+        and that entity did not exist then: there is nothing to look for."""
+        body = write.body or {}
+        links = [(path, body[key]) for key, path in LINK_COLLECTIONS.items() if body.get(key) is not None]
+        # An activity's participants: an earlier run's activity for this event had the same ones.
+        links += [
+            (PERSON.collection, p["person_id"])
+            for p in body.get("participants") or []
+            if isinstance(p, dict) and p.get("person_id") is not None
+        ]
+        with self._lock:
+            return any(
+                (path, str(value)) in self._created or (isinstance(value, int) and value < 0)
+                for path, value in links
+            )
 
     def _taker(self, write: Write) -> Callable[[Any], bool]:
         return lambda entity_id: self.taken(write, entity_id)
@@ -169,6 +195,8 @@ class Creates:
         created for this event is recognised by its content on its linked entity (one list request per
         create, narrowed to changes since the event), so that a replay does not create it again."""
         ledger = self.runtime.ledger
+        if write.remember is None and self.links_a_new_entity(write):
+            return None
         if self.runtime.first_time("content-fallback"):
             self.logger.warning(
                 "%s: activities, notes and leads are matched by their content on the linked entity "

@@ -42,7 +42,7 @@ from singer_sdk.singerlib.encoding import SimpleSingerReader
 from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
 
-from ..mapping.jsvalues import MAX_DEPTH
+from ..mapping.jsvalues import MAX_DEPTH, type_name
 from ..stops import SAFE_STATE, RunTerminated, clean_message, exit_code
 
 if TYPE_CHECKING:
@@ -62,21 +62,6 @@ class InputError(InvalidInputLine):
 
 class RecordBeforeSchema(InputError, RecordsWithoutSchemaException):
     """A RECORD for a stream whose SCHEMA has not come yet (still the SDK's exception type)."""
-
-
-def json_kind(value: Any) -> str:
-    """How JSON would call a parsed value, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a number"
 
 
 def nested_deeper_than(value: Any, limit: int) -> bool:
@@ -189,7 +174,7 @@ class GuardedReader(SimpleSingerReader):
         except ValueError as exc:  # e.g. an integer longer than Python converts
             raise InputError(f"not JSON ({exc})") from None
         if not isinstance(message, dict):
-            raise InputError(f"not a Singer message: {json_kind(message)}, where an object was expected")
+            raise InputError(f"not a Singer message: {type_name(message)}, where an object was expected")
         if "type" not in message:
             raise InputError('not a Singer message: it has no "type"')
         if _SURROGATE_ESCAPE.search(text):
@@ -298,7 +283,7 @@ class GuardedInput(_MixinBase):
             raise InputError(f'RECORD of stream {stream!r} has no "record"')
         record = message_dict["record"]
         if not isinstance(record, dict):
-            raise InputError(f"RECORD of stream {stream!r}: the record is {json_kind(record)}, not an object")
+            raise InputError(f"RECORD of stream {stream!r}: the record is {type_name(record)}, not an object")
         if nested_deeper_than(record, MAX_DEPTH):
             # A poison record (no mapping could use it, and hashing it could fail): its reject, not a stop.
             self.refuse_record(stream, record, f"the record is nested more than {MAX_DEPTH} levels deep")

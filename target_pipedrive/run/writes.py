@@ -12,6 +12,7 @@ from .context import RecordContext
 from .creates import INTENT_SCOPE, Creates
 from .dry_run import DryRunPlan
 from .summary import RunSummary
+from .unsettled import Unsettled
 from .written import WriteMemory, entity_of
 
 
@@ -21,12 +22,14 @@ class Writer:
         runtime: Runtime,
         memory: WriteMemory,
         creates: Creates,
+        unsettled: Unsettled,
         summary: RunSummary,
         plan: DryRunPlan | None = None,
     ) -> None:
         self.runtime = runtime
         self.memory = memory
         self.creates = creates
+        self.unsettled = unsettled
         self.summary = summary
         # A dry run's plan: what it would send (the dry run sends nothing).
         self.plan = plan
@@ -34,21 +37,24 @@ class Writer:
 
     def send(self, ctx: RecordContext, write: Write) -> Any:
         """Send the write and account for it; the id of the entity written (None once deleted)."""
-        ledger, intent = self.runtime.ledger, None
+        ledger, intent, in_doubt = self.runtime.ledger, None, False
         if self.plan is not None:
             entity_id = self._pretend(ctx, write)
         elif write.method == "POST":
             intent = self.creates.intent_key(write, ctx.marker)
             entity_id = self.creates.create_once(ctx, write, intent)
         else:
-            self._update(write)
+            in_doubt = self._update(write)
+            self.unsettled.updated(write, in_doubt=in_doubt)
             entity_id = write.entity_id
         if write.method == "DELETE" and entity_id is not None:
             # Gone from Pipedrive: later records (and runs) must not find it by its match value.
             self.runtime.finder.forget(entity_of(write).name, int(entity_id))
             entity_id = None
         if entity_id is not None:
-            self.memory.remember(ctx.mapping, write, entity_id)
+            # An update that may yet be overtaken leaves no digest: the next record is compared with
+            # Pipedrive, not with what may not hold.
+            self.memory.remember(ctx.mapping, write, entity_id, digests=not in_doubt)
             if ctx.marker is not None and ledger is not None:
                 marker = ctx.marker
                 ledger.put(marker.scope, marker.key, marker.entity, entity_id, marker.digest)
@@ -66,14 +72,15 @@ class Writer:
         if self.plan is not None:
             self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
         else:
-            self._update(write)
+            self.unsettled.updated(write, in_doubt=self._update(write))
 
-    def _update(self, write: Write) -> None:
+    def _update(self, write: Write) -> bool:
         """PATCH, PUT or DELETE; an edit Pipedrive refuses because the entity is archived (deals,
-        leads) is told apart from a stale id, which would be forgotten and created again."""
+        leads) is told apart from a stale id, which would be forgotten and created again. True when an
+        attempt whose answer was lost may still commit after it (unsettled.py)."""
         client = self.runtime.client
         try:
-            client.request(write.method, write.path, body=write.body)
+            return client.request(write.method, write.path, body=write.body).in_doubt
         except PipedriveRequestError as exc:
             entity, entity_id = entity_of(write), write.path.rpartition("/")[2]
             if write.method == "DELETE" or entity.archived_path is None or exc.status < 400:

@@ -49,8 +49,9 @@ class WriteMemory:
             return None
         return f"write:{mapping}:{entity_of(write).name}:id", str(entity_id)
 
-    def remember(self, mapping: str, write: Write, entity_id: Any) -> None:
-        """What a write (or an update found already held) leaves known."""
+    def remember(self, mapping: str, write: Write, entity_id: Any, *, digests: bool = True) -> None:
+        """What a write (or an update found already held) leaves known; without `digests`, not what
+        it wrote (an update whose outcome is in doubt)."""
         finder, ledger = self.runtime.finder, self.runtime.ledger
         entity = entity_of(write)
         if write.remember is not None:
@@ -62,7 +63,7 @@ class WriteMemory:
         if write.body is not None:
             number = str(entity_id).lstrip("-").isdigit()
             finder.written(entity, int(entity_id) if number else entity_id, write.body)
-        if ledger is not None and write.update_body is not None and self.runtime.skip_unchanged:
+        if digests and ledger is not None and write.update_body is not None and self.runtime.skip_unchanged:
             key = self.write_key(mapping, write, entity_id)
             if key is not None:
                 fields = encode_fields(policy.digests(policy.split(write.update_body)))

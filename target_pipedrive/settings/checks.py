@@ -13,7 +13,7 @@ from typing import Any
 from singer_sdk.configuration._dict_config import parse_environment_config
 from singer_sdk.exceptions import ConfigValidationError
 
-from ..run.input_guard import json_kind
+from ..mapping.jsvalues import type_name
 from .schema import SETTINGS
 
 # Start-up checks of every setting: its type and range, and the paths the run will write. Each problem
@@ -72,7 +72,7 @@ _JSON_TYPES = {
 
 def _shown(name: str, value: Any) -> str:
     if name in SECRET:
-        return f"{json_kind(value)} (value not shown)"
+        return f"{type_name(value)} (value not shown)"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -68,7 +68,7 @@ def test_record_before_schema_names_the_stream_and_line(tmp_path, sandbox, confi
 
 
 @pytest.mark.parametrize(
-    ("record", "kind"), [([1, 2], "an array"), ("identify", "a string"), (None, "null"), (7, "a number")]
+    ("record", "kind"), [([1, 2], "an array"), ("identify", "a string"), (None, "null"), (7, "an integer")]
 )
 def test_a_record_that_is_not_an_object_stops_the_run(tmp_path, sandbox, config, record, kind):
     text = line(SCHEMA) + line({"type": "RECORD", "stream": STREAM, "record": record})
