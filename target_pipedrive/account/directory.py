@@ -35,6 +35,7 @@ class Entry:
     name: str
     email: str = ""
     pipeline_id: int | None = None
+    active: bool = True  # a user's active_flag: deactivated users come after active ones
 
     def describe(self) -> str:
         email = f" <{self.email}>" if self.email else ""
@@ -77,11 +78,17 @@ class AccountDirectory:
 
         def read() -> list[Entry]:
             items = self._client.get("/api/v1/users").data or []
-            return [
-                Entry(int(u["id"]), str(u.get("name") or ""), str(u.get("email") or ""))
+            users = [
+                Entry(
+                    int(u["id"]),
+                    str(u.get("name") or ""),
+                    str(u.get("email") or ""),
+                    active=u.get("active_flag") is not False,
+                )
                 for u in items
                 if isinstance(u, dict) and not u.get("is_deleted")
             ]
+            return sorted(users, key=lambda user: not user.active)  # stable: active first, in order
 
         return self._list("users", read)
 
@@ -116,6 +123,9 @@ class AccountDirectory:
         text = str(wanted).strip()
         users = self.users()
         found = [hit] if (hit := _by_id(users, text)) else _named(users, text, email=True)
+        if len(found) > 1 and any(user.active for user in found):
+            # A deactivated namesake does not make the name ambiguous.
+            found = [user for user in found if user.active]
         if len(found) == 1:
             return int(found[0].id)
         if found:

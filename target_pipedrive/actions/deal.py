@@ -142,7 +142,11 @@ def _placement(payload: dict[str, Any], rt: Runtime, body: dict[str, Any], warni
         if common.given(payload, "stage_id"):
             warnings.append("both stage and stage_id are mapped: stage is sent, stage_id left out")
     elif common.given(payload, "stage_id"):
-        body["stage_id"] = common.convert(payload, "stage_id", values.integer, what="stage id")
+        stage_id = common.convert(payload, "stage_id", values.integer, what="stage id")
+        if pipeline_id is not None:
+            # Pipedrive would ignore pipeline_id and place the deal in the stage's own pipeline.
+            common.convert(payload, "stage_id", lambda wanted: rt.directory.stage(stage_id, pipeline_id))
+        body["stage_id"] = stage_id
 
 
 def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
@@ -152,13 +156,14 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     found: int | None = None
     if common.given(payload, "deal_match_value"):
         match, value, found = common.lookup(rt, DEAL, payload, "deal_match_field", "deal_match_value")
+    deleted = payload.get("status") == "deleted"
     person_id, org_id = common.person_and_organization(rt, payload, warnings)
-    body = _body(payload, rt, warnings)
+    # A deal to delete needs no body: an owner or stage name the account lacks must not stop the delete.
+    body = {} if deleted else _body(payload, rt, warnings)
     if person_id is not None:
         body["person_id"] = person_id
     if org_id is not None:
         body["org_id"] = org_id
-    deleted = payload.get("status") == "deleted"
     if (gone := _archived(rt, match, value, found, deleted, warnings)) is not None:
         return gone
     if found is not None:

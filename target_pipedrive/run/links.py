@@ -77,11 +77,13 @@ class Linker:
                 f"{link.name} belongs to another organization ({held}) and is left there; "
                 'set the mapping\'s "link": "move" to move them'
             )
+        in_doubt = False
         if held != written_id:
-            self.writer.change(ctx, write)
+            in_doubt = self.writer.change(ctx, write)
             self.summary.count_fields(ctx.mapping, [f"{link.entity.name}.{link.key}"])
-        # Linked (now, or already): remembered, so that the next run sends nothing.
-        self.memory.remember(ctx.mapping, write, link.entity_id)
+        # Linked (now, or already): remembered, so that the next run sends nothing; a link that may yet
+        # be overtaken is compared with Pipedrive again next time.
+        self.memory.remember(ctx.mapping, write, link.entity_id, digests=not in_doubt)
         return None
 
     def _unchanged(self, mapping: str, write: Write) -> bool:

@@ -66,13 +66,15 @@ class Writer:
         self.summary.record_outcome(ctx.mapping, write.outcome, ctx.record.ticket)
         return entity_id
 
-    def change(self, ctx: RecordContext, write: Write) -> None:
+    def change(self, ctx: RecordContext, write: Write) -> bool:
         """An update made on the side of a record's write (run/links.py): sent, or in a dry run planned,
-        without an outcome of its own."""
+        without an outcome of its own. True when it may yet be overtaken (unsettled.py)."""
         if self.plan is not None:
             self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
-        else:
-            self.unsettled.updated(write, in_doubt=self._update(write))
+            return False
+        in_doubt = self._update(write)
+        self.unsettled.updated(write, in_doubt=in_doubt)
+        return in_doubt
 
     def _update(self, write: Write) -> bool:
         """PATCH, PUT or DELETE; an edit Pipedrive refuses because the entity is archived (deals,

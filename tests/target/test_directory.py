@@ -275,3 +275,47 @@ def test_a_pipeline_or_label_name_two_share_rejects_the_record(tmp_path, sandbox
     assert reasons["Hot twice"][0] == "labels" and "names 2 lead labels" in reasons["Hot twice"][1]
     [deal] = server.entities("deals")
     assert (deal["title"], deal["pipeline_id"], deal["stage_id"]) == ("By id", 3, 9)
+
+
+def test_a_numeric_stage_id_of_another_pipeline_rejects_the_record(tmp_path, sandbox, base_config):
+    # Pipedrive would ignore pipeline_id and place the deal in the stage's own pipeline.
+    deals = deal_mapping(stage_id={"@path": "$.properties.stage_id"}, pipeline="Sales pipeline")
+    done = run(tmp_path, base_config, deals, track("Deal", title="D", stage_id=7))
+    assert done.returncode == 0, done.stderr
+    [reject] = done.rejects
+    assert reject["field"] == "stage_id" and "is in pipeline 'Partner pipeline'" in reject["reason"]
+    assert not sandbox.entities("deals")
+
+
+def test_a_deal_to_delete_is_deleted_whatever_its_owner_or_stage_names(tmp_path, sandbox, base_config):
+    deals = deal_mapping(
+        deal_match_field="title",
+        deal_match_value={"@path": "$.properties.title"},
+        owner={"@path": "$.properties.owner"},
+        stage={"@path": "$.properties.stage"},
+        status={"@path": "$.properties.status"},
+    )
+    created = run(tmp_path, base_config, deals, track("Deal", title="D", owner="1", stage="Closing"))
+    assert created.returncode == 0 and not created.rejects, created.stderr
+    gone = track("Deal", title="D", owner="left@example.test", stage="Archived", status="deleted")
+    done = run(tmp_path, base_config, deals, gone)
+    assert done.returncode == 0, done.stderr
+    assert not done.rejects
+    assert not sandbox.entities("deals")
+
+
+def test_a_deactivated_namesake_does_not_make_an_owner_ambiguous(tmp_path, sandbox_factory):
+    seed = load_seed()
+    [bruno] = [user for user in seed["users"] if user["name"] == "Bruno Costa"]
+    seed["users"].append({**bruno, "id": 5, "email": "bruno.new@example.test", "active_flag": True})
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(seed))
+    server = sandbox_factory(seed=str(seed_file))
+    config = {"api_url": server.url, "api_token": server.token}
+    deals = deal_mapping(owner="Bruno Costa")
+    done = run_target(
+        tmp_path, config | {"mappings": [ORG, PERSON, deals]}, messages(*SEED, track("Deal", title="D"))
+    )
+    assert done.returncode == 0, done.stderr
+    [deal] = server.entities("deals")
+    assert deal["owner_id"] == 5
