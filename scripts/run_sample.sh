@@ -36,10 +36,15 @@ import json, sys, urllib.request
 state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_sandbox/state"))
 summary = json.load(open("output/summary.json"))
 print("Run summary:", json.dumps({k: summary[k] for k in ("records_in", "written", "unchanged", "filtered", "rejected")}))
+# The links and names of issue 18: a person's organization, a deal's pipeline, stage and owner, lead labels.
+RELATIONS = {"org_id": "org", "pipeline_id": "pipeline", "stage_id": "stage", "owner_id": "owner", "label_ids": "labels"}
+def label(e):
+    name = e.get("name") or e.get("title") or e.get("subject") or e.get("content")
+    shown = [f"{short} {e[key]}" for key, short in RELATIONS.items() if e.get(key) and not (key == "owner_id" and e[key] == 1)]
+    return f"{name} ({', '.join(shown)})" if shown else str(name)
 for kind in ("persons", "organizations", "deals", "activities", "leads", "notes"):
     items = state.get(kind, [])
-    label = lambda e: e.get("name") or e.get("title") or e.get("subject") or e.get("content")
-    print(f"{kind:14} {len(items)}: " + "; ".join(str(label(e)) for e in items))
+    print(f"{kind:14} {len(items)}: " + "; ".join(label(e) for e in items))
 print("Rejected records (output/rejects.jsonl):")
 try:
     for line in open("output/rejects.jsonl"):

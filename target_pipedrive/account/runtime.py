@@ -1,4 +1,5 @@
-"""What the sinks share for one run: the client, the field catalogues, the finder and the settings."""
+"""What the sinks share for one run: the client, the field catalogues, the account's directory (users,
+pipelines and stages, lead labels), the finder and the settings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..pipedrive.entities import Entity
 from .catalog import FieldCatalog
+from .directory import AccountDirectory
 from .finder import EntityFinder, Lookups
 from .match import MatchField, resolve_match_field
 
@@ -32,10 +34,16 @@ class Runtime:
     settle_seconds: float = 600.0
     # The record being planned's lookups (`for_record`): what the finder takes on the ledger's word.
     lookups: Lookups = field(default_factory=Lookups)
+    # Users, pipelines, stages and lead labels: made with the runtime, shared by every record's copy.
+    directory: AccountDirectory = field(default=None)  # type: ignore[assignment]
     _matches: dict[tuple[str, str], MatchField] = field(default_factory=dict)
     _default_currency: str | None = None
     _warned: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.directory is None:
+            self.directory = AccountDirectory(self.client)
 
     def for_record(self, lookups: Lookups) -> Runtime:
         """The runtime as one record's planner sees it: the run's, with that record's lookups."""

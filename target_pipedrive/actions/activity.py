@@ -6,15 +6,10 @@ from typing import Any
 
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
-from ..pipedrive.entities import ACTIVITY, DEAL, ORGANIZATION, PERSON
-from . import common
+from ..pipedrive.entities import ACTIVITY, DEAL
+from . import common, spec
 from .plan import Reject, Skip, Write
-from .spec import ActionSpec, FieldSpec, match_pair
-
-
-def _prop(name: str) -> dict[str, str]:
-    return {"@path": f"$.properties.{name}"}
-
+from .spec import ActionSpec, FieldSpec, match_pair, owner_field
 
 SPEC = ActionSpec(
     name="upsert_activity",
@@ -27,24 +22,24 @@ SPEC = ActionSpec(
             "Activity ID",
             "integer",
             "ID of Activity in Pipedrive to Update. If left empty, a new one will be created",
-            default=_prop("activity_id"),
+            default=spec.prop("activity_id"),
         ),
         *match_pair("person", "Person", default={"@path": "$.userId"}),
         *match_pair("organization", "Organization", default={"@path": "$.context.groupId"}),
-        *match_pair("deal", "Deal", default=_prop("deal_id")),
+        *match_pair("deal", "Deal", default=spec.prop("deal_id")),
         FieldSpec(
             "subject",
             "Activity Subject",
             "string",
             "Subject of the Activity. When not set, Pipedrive uses the activity type's name.",
-            default=_prop("subject"),
+            default=spec.prop("subject"),
         ),
         FieldSpec(
             "type",
             "Type",
             "string",
             "Type of the Activity: the key_string of one of the account's ActivityTypes (e.g. call).",
-            default=_prop("type"),
+            default=spec.prop("type"),
         ),
         FieldSpec(
             "description",
@@ -52,37 +47,40 @@ SPEC = ActionSpec(
             "string",
             "Additional details about the Activity that is synced to your external calendar; "
             "publicly visible to any guests added to the Activity.",
-            default=_prop("description"),
+            default=spec.prop("description"),
         ),
         FieldSpec(
             "note",
             "Note",
             "string",
             "Note of the Activity (Accepts plain text and HTML)",
-            default=_prop("note"),
+            default=spec.prop("note"),
         ),
         FieldSpec(
             "due_date",
             "Due Date",
             "string",
             "Due date of the Activity. Format: YYYY-MM-DD",
-            default=_prop("due_date"),
+            default=spec.prop("due_date"),
         ),
         FieldSpec(
             "due_time",
             "Due Time",
             "string",
             "Due time of the Activity. Format: HH:MM",
-            default=_prop("due_time"),
+            default=spec.prop("due_time"),
         ),
         FieldSpec(
             "duration",
             "Duration",
             "string",
             "Duration of the Activity. Format: HH:MM",
-            default=_prop("duration"),
+            default=spec.prop("duration"),
         ),
-        FieldSpec("done", "Done", "boolean", "Whether the Activity is done or not.", default=_prop("done")),
+        FieldSpec(
+            "done", "Done", "boolean", "Whether the Activity is done or not.", default=spec.prop("done")
+        ),
+        owner_field("activity", "assignee"),
     ),
     entity="activity",
     segment_slug="createUpdateActivity",
@@ -118,11 +116,11 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["duration"] = common.convert(payload, "duration", values.hh_mm, what="duration", max_hours=99)
     if payload.get("done") is not None:
         body["done"] = bool(payload["done"])
-    person_id = common.association(rt, PERSON, payload, "person", warnings)
+    common.owner(rt, payload, body)
+    person_id, org_id = common.person_and_organization(rt, payload, warnings)
     if person_id is not None:
         # API v2 sets an activity's person through its primary participant.
         body["participants"] = [{"person_id": person_id, "primary": True}]
-    org_id = common.association(rt, ORGANIZATION, payload, "organization", warnings)
     if org_id is not None:
         body["org_id"] = org_id
     deal_id = common.association(rt, DEAL, payload, "deal", warnings)
@@ -130,18 +128,8 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["deal_id"] = deal_id
     if common.given(payload, "activity_id"):
         activity_id = common.convert(payload, "activity_id", values.integer, what="activity id")
-        if not body:
-            return Skip("nothing to update", warnings)
         # The participants given merge into the activity's (policy.py): its other participants stay.
-        return Write(
-            "PATCH",
-            ACTIVITY.item(activity_id),
-            body,
-            "updated",
-            warnings=warnings,
-            entity_id=activity_id,
-            update_body=body,
-        )
+        return common.update(ACTIVITY, activity_id, body, warnings)
     if not body:
         raise Reject("an activity needs at least a subject, a type or a link", field="subject")
-    return Write("POST", ACTIVITY.collection, body, "created", warnings=warnings, update_body=body)
+    return common.create(ACTIVITY, body, body, warnings)

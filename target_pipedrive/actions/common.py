@@ -1,4 +1,5 @@
-"""Steps every action shares: present values, match-field lookups, associations, custom fields."""
+"""Steps every action shares: present values, match-field lookups, associations, owners, custom fields,
+and the create and update writes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ..account.finder import LookupRejected, NotAnId, digits
 from ..account.match import MatchField, UnsearchableField
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
-from ..pipedrive.entities import PERSON, Entity
+from ..pipedrive.entities import ORGANIZATION, PERSON, Entity
 from .plan import Reject, Skip, Write
 
 
@@ -68,6 +69,39 @@ def association(
     if found is None:
         warnings.append(f"no {entity.label} has {match.describe()} = {value!r}; the link is left out")
     return found
+
+
+def person_and_organization(
+    rt: Runtime, payload: dict[str, Any], warnings: list[str]
+) -> tuple[int | None, int | None]:
+    """The ids of the person and the organization a record links to (None: not given or not found)."""
+    person_id = association(rt, PERSON, payload, "person", warnings)
+    return person_id, association(rt, ORGANIZATION, payload, "organization", warnings)
+
+
+def require_link(person_id: int | None, org_id: int | None, what: str) -> None:
+    """Deals and leads are created only with a person or an organization (Pipedrive requires one)."""
+    if person_id is None and org_id is None:
+        raise Reject(
+            f"No related organization or person, unable to create {what}: map person_match_value or "
+            "organization_match_value to an existing person or organization",
+            field="person_match_value",
+        )
+
+
+def owner(rt: Runtime, payload: dict[str, Any], body: dict[str, Any]) -> None:
+    """`owner` (a user by email, name or id, read from the account's directory) as owner_id."""
+    if given(payload, "owner"):
+        body["owner_id"] = convert(payload, "owner", rt.directory.user)
+
+
+def owned_fields(rt: Runtime, entity: Entity, payload: dict[str, Any], body: dict[str, Any]) -> None:
+    """The owner, visibility and custom fields of an entity's body, where the mapping gives them."""
+    owner(rt, payload, body)
+    if (visibility := visible_to(rt, entity, payload)) is not None:
+        body["visible_to"] = visibility
+    if fields := custom_field_values(rt, entity, payload):
+        body["custom_fields"] = fields
 
 
 def custom_field_values(rt: Runtime, entity: Entity, payload: dict[str, Any]) -> dict[str, Any]:
@@ -155,21 +189,53 @@ def update_found(
     """The write for an entity the lookup found; None when it must be created. An id that does not
     exist cannot be created under that id, so it is refused rather than turned into a new entity."""
     if found is not None:
-        if not body:
-            return Skip("nothing to update", warnings)
-        return Write(
-            "PATCH",
-            entity.item(found),
-            body,
-            "updated",
-            remember=(match, value),
-            warnings=warnings,
-            entity_id=found,
-            update_body=body,
-        )
+        return update(entity, found, body, warnings, remember=(match, value))
     if match.kind == "id":
         raise Reject(
             f"{entity.label} {value} does not exist; to create {entity.label}s, {how_to_create}",
             field="match_value",
         )
     return None
+
+
+def update(
+    entity: Entity,
+    entity_id: int | str,
+    body: dict[str, Any],
+    warnings: list[str],
+    remember: tuple[MatchField, str] | None = None,
+) -> Write | Skip:
+    """The PATCH of an existing entity with the mapped body (the write policy narrows it), or nothing
+    when the mapping gives nothing to write."""
+    if not body:
+        return Skip("nothing to update", warnings, entity_id=entity_id)
+    return Write(
+        "PATCH",
+        entity.item(entity_id),
+        body,
+        "updated",
+        remember=remember,
+        warnings=warnings,
+        entity_id=entity_id,
+        update_body=body,
+    )
+
+
+def create(
+    entity: Entity,
+    body: dict[str, Any],
+    update_body: dict[str, Any],
+    warnings: list[str],
+    remember: tuple[MatchField, str] | None = None,
+) -> Write:
+    """The POST of a new entity; `update_body` is the body as an update would send it (the digests
+    the next run diffs against)."""
+    return Write(
+        "POST",
+        entity.collection,
+        body,
+        "created",
+        remember=remember,
+        warnings=warnings,
+        update_body=update_body,
+    )

@@ -7,15 +7,10 @@ from typing import Any
 from ..account.match import MatchField
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
-from ..pipedrive.entities import DEAL, ORGANIZATION, PERSON
-from . import common
+from ..pipedrive.entities import DEAL
+from . import common, spec
 from .plan import Archived, Reject, Skip, Write
-from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, match_pair, visible_to_field
-
-
-def _prop(name: str) -> dict[str, str]:
-    return {"@path": f"$.properties.{name}"}
-
+from .spec import ActionSpec, FieldSpec
 
 SPEC = ActionSpec(
     name="upsert_deal",
@@ -23,33 +18,22 @@ SPEC = ActionSpec(
     description="Update a Deal in Pipedrive or create it if it doesn't exist yet.",
     default_trigger='type = "track" and event = "Deal Upserted"',
     fields=(
-        *match_pair("deal", "Deal", default=_prop("deal_id")),
-        *match_pair(
-            "person",
-            "Person",
-            default={"@path": "$.userId"},
-            extra=" Required unless organization_match_value present",
-        ),
-        *match_pair(
-            "organization",
-            "Organization",
-            default={"@path": "$.context.groupId"},
-            extra=" Required unless person_match_value present",
-        ),
-        FieldSpec("title", "Title", "string", "Deal title", required=True, default=_prop("title")),
+        *spec.match_pair("deal", "Deal", default=spec.prop("deal_id")),
+        *spec.required_links(),
+        FieldSpec("title", "Title", "string", "Deal title", required=True, default=spec.prop("title")),
         FieldSpec(
             "value",
             "Value",
             "string",
             "Value of the deal. If omitted, value will be set to 0.",
-            default=_prop("value"),
+            default=spec.prop("value"),
         ),
         FieldSpec(
             "currency",
             "Currency",
             "string",
             "Currency of the deal, a 3-character code. If omitted, the user's default currency applies.",
-            default=_prop("currency"),
+            default=spec.prop("currency"),
         ),
         FieldSpec(
             "stage_id",
@@ -57,7 +41,23 @@ SPEC = ActionSpec(
             "number",
             "The ID of the stage this Deal is placed in. "
             "If omitted, the first stage of the default pipeline.",
-            default=_prop("stage_id"),
+            default=spec.prop("stage_id"),
+        ),
+        FieldSpec(
+            "pipeline",
+            "Pipeline",
+            "string",
+            "The pipeline the Deal is placed in, by name or id (sent as pipeline_id). Given alone, the "
+            "deal goes to the pipeline's first stage.",
+            directory="pipeline",
+        ),
+        FieldSpec(
+            "stage",
+            "Stage",
+            "string",
+            'The stage the Deal is placed in: a stage name, "Pipeline / Stage", or an id (sent as '
+            "stage_id). A name found in several pipelines needs the pipeline. Takes the place of stage_id.",
+            directory="stage",
         ),
         FieldSpec(
             "status",
@@ -71,30 +71,33 @@ SPEC = ActionSpec(
             "Expected Close Date",
             "string",
             "The expected close date of the Deal. In ISO 8601 format: YYYY-MM-DD.",
-            default=_prop("expected_close_date"),
+            default=spec.prop("expected_close_date"),
         ),
         FieldSpec(
             "probability",
             "Success Probability",
             "number",
             "Deal success probability percentage.",
-            default=_prop("success_probability"),
+            default=spec.prop("success_probability"),
         ),
         FieldSpec(
             "lost_reason",
             "Lost Reason",
             "string",
             "Optional message about why the deal was lost (to be used when status=lost)",
-            default=_prop("lost_reason"),
+            default=spec.prop("lost_reason"),
         ),
-        visible_to_field("Deal"),
-        add_time_field("deal"),
-        custom_fields_field(),
+        spec.owner_field("deal"),
+        spec.visible_to_field("Deal"),
+        spec.add_time_field("deal"),
+        spec.custom_fields_field(),
     ),
     entity="deal",
     segment_slug="createUpdateDeal",
     # Body keys that the mapping names otherwise (summary counts, preserve names).
-    body_fields={"person_id": "person_match_value", "org_id": "organization_match_value"},
+    body_fields={**spec.LINK_BODY, "pipeline_id": "pipeline"},
+    # `stage` names the body's stage_id too (stage_id, the older field, is its key).
+    field_aliases={"stage": "stage_id"},
 )
 
 
@@ -106,8 +109,7 @@ def _body(payload: dict[str, Any], rt: Runtime, warnings: list[str]) -> dict[str
         body["value"] = common.convert(payload, "value", values.number, what="deal value")
     if common.given(payload, "currency"):
         body["currency"] = common.convert(payload, "currency", values.currency)
-    if common.given(payload, "stage_id"):
-        body["stage_id"] = common.convert(payload, "stage_id", values.integer, what="stage id")
+    _placement(payload, rt, body, warnings)
     status = payload.get("status")
     if status in ("open", "won", "lost"):
         body["status"] = status
@@ -121,13 +123,30 @@ def _body(payload: dict[str, Any], rt: Runtime, warnings: list[str]) -> dict[str
         else:
             # Pipedrive refuses a lost reason on a deal that is not lost.
             warnings.append("lost_reason is sent only with status 'lost'; it was left out")
-    if (visibility := common.visible_to(rt, DEAL, payload)) is not None:
-        body["visible_to"] = visibility
-    if fields := common.custom_field_values(rt, DEAL, payload):
-        body["custom_fields"] = fields
+    common.owned_fields(rt, DEAL, payload, body)
     if common.given(payload, "add_time") and rt.first_time("deal.add_time"):
         warnings.append("Pipedrive's API v2 cannot set a deal's creation time: add_time is not sent")
     return body
+
+
+def _placement(payload: dict[str, Any], rt: Runtime, body: dict[str, Any], warnings: list[str]) -> None:
+    """`pipeline` and `stage` (names or ids, read from the account's directory) as pipeline_id and
+    stage_id; the older numeric `stage_id` when no `stage` is given."""
+    pipeline_id = None
+    if common.given(payload, "pipeline"):
+        pipeline_id = common.convert(payload, "pipeline", rt.directory.pipeline)
+        body["pipeline_id"] = pipeline_id
+    if common.given(payload, "stage"):
+        stage = common.convert(payload, "stage", lambda wanted: rt.directory.stage(wanted, pipeline_id))
+        body["stage_id"] = stage.id
+        if common.given(payload, "stage_id"):
+            warnings.append("both stage and stage_id are mapped: stage is sent, stage_id left out")
+    elif common.given(payload, "stage_id"):
+        stage_id = common.convert(payload, "stage_id", values.integer, what="stage id")
+        if pipeline_id is not None:
+            # Pipedrive would ignore pipeline_id and place the deal in the stage's own pipeline.
+            common.convert(payload, "stage_id", lambda wanted: rt.directory.stage(stage_id, pipeline_id))
+        body["stage_id"] = stage_id
 
 
 def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
@@ -137,14 +156,14 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     found: int | None = None
     if common.given(payload, "deal_match_value"):
         match, value, found = common.lookup(rt, DEAL, payload, "deal_match_field", "deal_match_value")
-    person_id = common.association(rt, PERSON, payload, "person", warnings)
-    org_id = common.association(rt, ORGANIZATION, payload, "organization", warnings)
-    body = _body(payload, rt, warnings)
+    deleted = payload.get("status") == "deleted"
+    person_id, org_id = common.person_and_organization(rt, payload, warnings)
+    # A deal to delete needs no body: an owner or stage name the account lacks must not stop the delete.
+    body = {} if deleted else _body(payload, rt, warnings)
     if person_id is not None:
         body["person_id"] = person_id
     if org_id is not None:
         body["org_id"] = org_id
-    deleted = payload.get("status") == "deleted"
     if (gone := _archived(rt, match, value, found, deleted, warnings)) is not None:
         return gone
     if found is not None:
@@ -153,12 +172,7 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         raise Reject(f"deal {value} does not exist", field="deal_match_value")
     if deleted:
         return Skip("the deal is deleted and does not exist in Pipedrive", warnings)
-    if person_id is None and org_id is None:
-        raise Reject(
-            "No related organization or person, unable to create deal: map person_match_value or "
-            "organization_match_value to an existing person or organization",
-            field="person_match_value",
-        )
+    common.require_link(person_id, org_id, "deal")
     return _create(match, value, body, warnings)
 
 
@@ -223,12 +237,4 @@ def _create(match: MatchField | None, value: str | None, body: dict[str, Any], w
     if match is not None and value is not None:
         common.write_back(body, match, value, warnings)
         remember = (match, value)
-    return Write(
-        "POST",
-        DEAL.collection,
-        body,
-        "created",
-        remember=remember,
-        warnings=warnings,
-        update_body=update_body,
-    )
+    return common.create(DEAL, body, update_body, warnings, remember=remember)

@@ -6,10 +6,10 @@ from typing import Any
 
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
-from ..pipedrive.entities import LEAD, ORGANIZATION, PERSON
+from ..pipedrive.entities import LEAD
 from . import common
-from .plan import Reject, Skip, Write
-from .spec import ActionSpec, FieldSpec, match_pair, visible_to_field
+from .plan import Skip, Write
+from .spec import ActionSpec, FieldSpec, owner_field, required_links, visible_to_field
 
 
 def _trait_or_prop(name: str) -> dict[str, object]:
@@ -35,18 +35,7 @@ SPEC = ActionSpec(
             "ID of Lead in Pipedrive to Update. If left empty, a new one will be created",
             default=_trait_or_prop("lead_id"),
         ),
-        *match_pair(
-            "person",
-            "Person",
-            default={"@path": "$.userId"},
-            extra=" Required unless organization_match_value present",
-        ),
-        *match_pair(
-            "organization",
-            "Organization",
-            default={"@path": "$.context.groupId"},
-            extra=" Required unless person_match_value present",
-        ),
+        *required_links(),
         FieldSpec(
             "title", "Title", "string", "The name of the Lead", required=True, default=_trait_or_prop("title")
         ),
@@ -67,6 +56,16 @@ SPEC = ActionSpec(
             "The date the Deal created from the Lead is expected to close. In ISO 8601 format: YYYY-MM-DD.",
             default=_trait_or_prop("expected_close_date"),
         ),
+        FieldSpec(
+            "labels",
+            "Labels",
+            "string",
+            "The lead's labels, by name or id, one or many (sent as label_ids). An unknown label rejects "
+            "the record with the valid ones.",
+            multiple=True,
+            directory="label",
+        ),
+        owner_field("lead"),
         visible_to_field("Lead"),
     ),
     entity="lead",
@@ -78,6 +77,7 @@ SPEC = ActionSpec(
         "value": "amount",
         "person_id": "person_match_value",
         "organization_id": "organization_match_value",
+        "label_ids": "labels",
     },
     # A lead"s currency is part of its value.
     field_aliases={"currency": "value"},
@@ -103,33 +103,26 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         warnings.append("currency without amount: the lead's value is left as it is")
     if common.given(payload, "expected_close_date"):
         body["expected_close_date"] = common.convert(payload, "expected_close_date", values.date)
-    if (visibility := common.visible_to(rt, LEAD, payload)) is not None:
+    common.owned_fields(rt, LEAD, payload, body)
+    if "visible_to" in body:
         # Leads live on API v1, where visible_to is a string.
-        body["visible_to"] = str(visibility)
-    person_id = common.association(rt, PERSON, payload, "person", warnings)
+        body["visible_to"] = str(body["visible_to"])
+    if common.given(payload, "labels"):
+        body["label_ids"] = list(dict.fromkeys(common.convert(payload, "labels", _label_ids, rt=rt)))
+    person_id, org_id = common.person_and_organization(rt, payload, warnings)
     if person_id is not None:
         body["person_id"] = person_id
-    org_id = common.association(rt, ORGANIZATION, payload, "organization", warnings)
     if org_id is not None:
         body["organization_id"] = org_id
     if common.given(payload, "lead_id"):
         lead_id = str(payload["lead_id"]).strip()
-        return Write(
-            "PATCH",
-            LEAD.item(lead_id),
-            body,
-            "updated",
-            warnings=warnings,
-            entity_id=lead_id,
-            update_body=body,
-        )
-    if person_id is None and org_id is None:
-        raise Reject(
-            "No related organization or person, unable to create lead: map person_match_value or "
-            "organization_match_value to an existing person or organization",
-            field="person_match_value",
-        )
+        return common.update(LEAD, lead_id, body, warnings)
+    common.require_link(person_id, org_id, "lead")
     update_body = common.snapshot(body)
     if "value" in body and body["value"]["currency"] is None:
         body["value"] = {**body["value"], "currency": rt.default_currency()}
-    return Write("POST", LEAD.collection, body, "created", warnings=warnings, update_body=update_body)
+    return common.create(LEAD, body, update_body, warnings)
+
+
+def _label_ids(labels: list[Any], rt: Runtime) -> list[str]:
+    return [rt.directory.label(label) for label in labels]

@@ -6,10 +6,10 @@ from typing import Any
 
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
-from ..pipedrive.entities import ORGANIZATION
-from . import common
-from .plan import Reject, Skip, Write
-from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, visible_to_field
+from ..pipedrive.entities import ORGANIZATION, PERSON
+from . import common, spec
+from .plan import Link, Reject, Skip, Write
+from .spec import ActionSpec, FieldSpec
 
 SPEC = ActionSpec(
     name="upsert_organization",
@@ -38,9 +38,17 @@ SPEC = ActionSpec(
             "Name of the organization",
             default={"@path": "$.traits.name"},
         ),
-        visible_to_field("Organization"),
-        add_time_field("organization"),
-        custom_fields_field(),
+        *spec.match_pair(
+            "person",
+            "Person",
+            extra=" Once the organization is written, that existing person is linked to it (the person's "
+            "org_id); never creates a person. A person of another organization is moved only with the "
+            'mapping\'s "link": "move".',
+        ),
+        spec.owner_field("organization"),
+        spec.visible_to_field("Organization"),
+        spec.add_time_field("organization"),
+        spec.custom_fields_field(),
     ),
     entity="organization",
     segment_slug="createUpdateOrganization",
@@ -50,15 +58,14 @@ SPEC = ActionSpec(
 def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     warnings: list[str] = []
     match, value, found = common.lookup(rt, ORGANIZATION, payload, "match_field", "match_value")
+    links = _person_link(rt, payload, warnings)
     body: dict[str, Any] = {}
     if common.given(payload, "name"):
         body["name"] = str(payload["name"])
-    if (visibility := common.visible_to(rt, ORGANIZATION, payload)) is not None:
-        body["visible_to"] = visibility
-    if fields := common.custom_field_values(rt, ORGANIZATION, payload):
-        body["custom_fields"] = fields
+    common.owned_fields(rt, ORGANIZATION, payload, body)
     how = "match on name or an 'External ID' field"
     if existing := common.update_found(ORGANIZATION, match, value, found, body, warnings, how):
+        existing.links = links
         return existing
     update_body = common.snapshot(body)
     common.write_back(body, match, value, warnings)
@@ -66,12 +73,15 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         raise Reject("a new organization needs a name: map the `name` field", field="name")
     if common.given(payload, "add_time"):
         body["add_time"] = common.convert(payload, "add_time", values.rfc3339)
-    return Write(
-        "POST",
-        ORGANIZATION.collection,
-        body,
-        "created",
-        remember=(match, value),
-        warnings=warnings,
-        update_body=update_body,
-    )
+    created = common.create(ORGANIZATION, body, update_body, warnings, remember=(match, value))
+    created.links = links
+    return created
+
+
+def _person_link(rt: Runtime, payload: dict[str, Any], warnings: list[str]) -> tuple[Link, ...]:
+    """The existing person to link to the organization once written (never a new person)."""
+    person_id = common.association(rt, PERSON, payload, "person", warnings)
+    if person_id is None:
+        return ()
+    name = f"person {payload['person_match_value']!r}"
+    return (Link(PERSON, person_id, "org_id", name),)

@@ -6,10 +6,10 @@ from typing import Any
 
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
-from ..pipedrive.entities import PERSON
-from . import common, policy
+from ..pipedrive.entities import ORGANIZATION, PERSON
+from . import common, policy, spec
 from .plan import Reject, Skip, Write
-from .spec import ActionSpec, FieldSpec, add_time_field, custom_fields_field, visible_to_field
+from .spec import ActionSpec, FieldSpec
 
 SPEC = ActionSpec(
     name="upsert_person",
@@ -52,14 +52,24 @@ SPEC = ActionSpec(
             multiple=True,
             default={"@path": "$.traits.phone"},
         ),
-        visible_to_field("Person"),
-        add_time_field("person"),
-        custom_fields_field(),
+        *spec.match_pair(
+            "organization",
+            "Organization",
+            extra=" The person is linked to it (org_id); a link never creates the organization.",
+        ),
+        spec.owner_field("person"),
+        spec.visible_to_field("Person"),
+        spec.add_time_field("person"),
+        spec.custom_fields_field(),
     ),
     entity="person",
     segment_slug="createUpdatePerson",
     # Body keys that the mapping names otherwise (summary counts, preserve names).
-    body_fields={"emails": "email", "phones": "phone"},
+    body_fields={
+        "emails": "email",
+        "phones": "phone",
+        "org_id": spec.LINK_BODY["org_id"],
+    },
     # Lists merged with what the entity holds, and what tells their items apart.
     merged_lists={"emails": "email", "phones": "phone"},
 )
@@ -75,10 +85,11 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         body["emails"] = common.contacts(payload["email"])
     if common.given(payload, "phone"):
         body["phones"] = common.contacts(payload["phone"])
-    if (visibility := common.visible_to(rt, PERSON, payload)) is not None:
-        body["visible_to"] = visibility
-    if fields := common.custom_field_values(rt, PERSON, payload):
-        body["custom_fields"] = fields
+    # A link never creates the organization: not found, it is left out (a warning) and, with no digest
+    # of org_id kept, tried again on a later run.
+    if (org_id := common.association(rt, ORGANIZATION, payload, "organization", warnings)) is not None:
+        body["org_id"] = org_id
+    common.owned_fields(rt, PERSON, payload, body)
     how = "match on email or an 'External ID' field"
     if existing := common.update_found(PERSON, match, value, found, body, warnings, how):
         return existing
@@ -96,12 +107,4 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
         warnings.append("no name given: the new person is named after their email address")
     if common.given(payload, "add_time"):
         body["add_time"] = common.convert(payload, "add_time", values.rfc3339)
-    return Write(
-        "POST",
-        PERSON.collection,
-        body,
-        "created",
-        remember=(match, value),
-        warnings=warnings,
-        update_body=update_body,
-    )
+    return common.create(PERSON, body, update_body, warnings, remember=(match, value))

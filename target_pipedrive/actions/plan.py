@@ -6,8 +6,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..account.match import MatchField
+from ..pipedrive.entities import Entity
 
 Outcome = Literal["created", "updated", "deleted"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """After the write, `entity` `entity_id`'s `key` is set to the written entity's id (a person's
+    org_id to the organization just written); `name` says which entity it is, for warnings."""
+
+    entity: Entity
+    entity_id: int
+    key: str
+    name: str
 
 
 @dataclass
@@ -26,6 +38,8 @@ class Write:
     update_body: dict[str, Any] | None = None
     # The fields an update sends, as the summary names them (set by the write policy, run/narrowing.py).
     fields: list[str] = field(default_factory=list)
+    # Other entities to point at the written one once it is written (run/links.py).
+    links: tuple[Link, ...] = ()
 
 
 @dataclass
@@ -34,6 +48,9 @@ class Skip:
 
     reason: str
     warnings: list[str] = field(default_factory=list)
+    # The entity left as it is, and the links to point at it (as Write's).
+    entity_id: int | str | None = None
+    links: tuple[Link, ...] = ()
 
 
 class Reject(Exception):

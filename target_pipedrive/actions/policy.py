@@ -30,7 +30,9 @@ from .spec import CONTACT_LABELS, ActionSpec
 
 __all__ = ["CONTACT_LABELS", "DEFAULT_POLICY", "ResolvedPolicy", "WritePolicy"]
 
-CONTACT_MODES = ("merge", "replace")
+CONTACT_MODES: tuple[str, str] = ("merge", "replace")
+# What upsert_organization's person link does to a person who belongs to another organization.
+LINK_MODES: tuple[str, str] = ("keep", "move")
 CUSTOM = "custom_fields."
 
 
@@ -49,12 +51,14 @@ def custom_entity(action: str) -> Entity | None:
 @dataclass(frozen=True)
 class WritePolicy:
     """A mapping's `contacts`, `preserve` and `create_only_fields`, as its config gives them, and its
-    `mode` (`upsert`, `update_only`, `create_only`: what the write path lets a planned write do)."""
+    `mode` (`upsert`, `update_only`, `create_only`: what the write path lets a planned write do), and its
+    `link` (`keep`, `move`: whether a person linked to an organization leaves another one for it)."""
 
     contacts: str = "merge"
     preserve: tuple[str, ...] = ()
     create_only: tuple[str, ...] = ()
     mode: str = "upsert"
+    link: str = "keep"
 
 
 DEFAULT_POLICY = WritePolicy()
@@ -72,12 +76,7 @@ class ResolvedPolicy:
 def policy_problems(raw: dict[str, Any]) -> tuple[WritePolicy, list[str]]:
     """The policy keys of one mapping (`contacts`, `preserve`, `create_only_fields`), checked for shape."""
     problems: list[str] = []
-    contacts = raw.get("contacts")
-    if contacts is None:
-        contacts = "merge"
-    elif contacts not in CONTACT_MODES:
-        problems.append(f'\'contacts\' should be "merge" (the default) or "replace", got {contacts!r}')
-        contacts = "merge"
+    contacts = _choice(raw, "contacts", CONTACT_MODES, problems)
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("preserve", "create_only_fields"):
         value = raw.get(key)
@@ -88,7 +87,17 @@ def policy_problems(raw: dict[str, Any]) -> tuple[WritePolicy, list[str]]:
         else:
             problems.append(f"'{key}' should be a list of field keys or custom field names, got {value!r}")
             lists[key] = ()
-    return WritePolicy(str(contacts), lists["preserve"], lists["create_only_fields"]), problems
+    link = _choice(raw, "link", LINK_MODES, problems)
+    return WritePolicy(contacts, lists["preserve"], lists["create_only_fields"], link=link), problems
+
+
+def _choice(raw: dict[str, Any], key: str, choices: tuple[str, str], problems: list[str]) -> str:
+    """A mapping key that takes one of two words, the first the default (also when it is wrong)."""
+    value = raw.get(key)
+    if value is None or value in choices:
+        return str(value or choices[0])
+    problems.append(f'\'{key}\' should be "{choices[0]}" (the default) or "{choices[1]}", got {value!r}')
+    return choices[0]
 
 
 def resolve(action: str, policy: WritePolicy, catalog: FieldCatalog) -> ResolvedPolicy:
@@ -105,7 +114,7 @@ def body_field(action: str, name: str, catalog: FieldCatalog) -> str:
     (`emails`), or a custom field by name or key (`Tier`, `custom_fields.Tier`). UnknownField or
     ValueError when it names no field."""
     spec = _spec(action)
-    keys = spec.body_fields
+    keys = spec.body_names
     by_field = {field: body for body, field in keys.items()} | dict(spec.field_aliases)
     if name in by_field:
         return by_field[name]
@@ -158,7 +167,7 @@ def label(action: str, name: str, catalog: FieldCatalog) -> str:
             except UnknownField:
                 pass
         return name
-    return _spec(action).body_fields.get(name, name)
+    return _spec(action).body_names.get(name, name)
 
 
 def merge_kind(action: str, name: str, value: Any) -> str | None:

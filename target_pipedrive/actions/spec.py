@@ -30,6 +30,9 @@ class FieldSpec:
     # Segment's default mapping for the field (a mapping-kit value), used by presets.
     default: Any = None
     choices: tuple[str, ...] | None = None
+    # A name the account's directory turns into an id (account/directory.py): "user", "pipeline",
+    # "stage" or "label". A literal value is checked at start-up (run/startup_checks.py).
+    directory: str | None = None
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON schema of the field's value after mapping and coercion."""
@@ -86,6 +89,13 @@ class ActionSpec:
         raise KeyError(key)
 
     @property
+    def body_names(self) -> dict[str, str]:
+        """Every body key the mapping names otherwise: `body_fields`, and the owner (owner_id) of the
+        actions that map one."""
+        owner = {"owner_id": "owner"} if "owner" in self.field_keys else {}
+        return {**self.body_fields, **owner}
+
+    @property
     def field_keys(self) -> tuple[str, ...]:
         return tuple(spec.key for spec in self.fields)
 
@@ -120,6 +130,10 @@ class ActionSpec:
         }
 
 
+# Body keys the mapping names otherwise, shared by several actions: the links.
+LINK_BODY = {"person_id": "person_match_value", "org_id": "organization_match_value"}
+
+
 def match_pair(entity: str, label: str, default: Any = None, extra: str = "") -> tuple[FieldSpec, FieldSpec]:
     """The `<entity>_match_field` / `<entity>_match_value` pair used for associations."""
     return (
@@ -135,6 +149,29 @@ def match_pair(entity: str, label: str, default: Any = None, extra: str = "") ->
             "string",
             f"Value to find existing {label.lower()} by.{extra}",
             default=default,
+        ),
+    )
+
+
+def prop(name: str) -> dict[str, str]:
+    """Segment's default for a field read from a track event's properties."""
+    return {"@path": f"$.properties.{name}"}
+
+
+def required_links() -> tuple[FieldSpec, ...]:
+    """The person and organization pairs of a deal or lead, which needs one of them to be created."""
+    return (
+        *match_pair(
+            "person",
+            "Person",
+            default={"@path": "$.userId"},
+            extra=" Required unless organization_match_value present",
+        ),
+        *match_pair(
+            "organization",
+            "Organization",
+            default={"@path": "$.context.groupId"},
+            extra=" Required unless person_match_value present",
         ),
     )
 
@@ -157,6 +194,17 @@ def add_time_field(entity: str) -> FieldSpec:
         "Created At",
         "datetime",
         f"If the {entity} is created, use this timestamp as the creation timestamp (any ISO-8601 or epoch).",
+    )
+
+
+def owner_field(entity: str, who: str = "owner") -> FieldSpec:
+    return FieldSpec(
+        "owner",
+        "Owner",
+        "string",
+        f"The {who} of the {entity}: a Pipedrive user by email, name or id (sent as owner_id). An unknown "
+        "user, or a name several users share, rejects the record with the valid users.",
+        directory="user",
     )
 
 

@@ -37,6 +37,7 @@ _KEYS = (
     "contacts",
     "preserve",
     "create_only_fields",
+    "link",
 )
 # Keys a ported Segment mapping may carry under another name.
 _RENAMED = {"subscribe": "trigger", "subscription": "trigger", "mapping": "fields", "actionId": "action"}

@@ -112,6 +112,16 @@ def _policy_properties() -> tuple[th.Property, ...]:
                 "update (an owner, a source, a first stage). See docs/write-policy.md."
             ),
         ),
+        th.Property(
+            "link",
+            th.StringType,
+            allowed_values=["keep", "move"],
+            description=(
+                "upsert_organization's person link (`person_match_value`) when the person already belongs "
+                "to another organization: `keep` (default) leaves them there, with a warning; `move` moves "
+                "them to this organization."
+            ),
+        ),
     )
 
 

@@ -13,6 +13,9 @@ _SEARCH = re.compile(r"/(search|itemSearch(/field)?)$")
 _FIELDS = re.compile(r"/\w+Fields$")
 _FIELD_ONE = re.compile(r"/\w+Fields/[^/]+$")
 _ONE = re.compile(r"/[^/]+/[^/]+$")  # /<collection>/<id>
+# The account's directory lists that cost less than an entity list (x-token-cost: v2 pipelines and
+# stages 5, v1 leadLabels 10, i.e. 5 before v1's doubling).
+_DIRECTORY = frozenset({"/pipelines", "/stages", "/leadLabels"})
 
 
 def token_cost(method: str, path: str) -> int:
@@ -24,6 +27,8 @@ def token_cost(method: str, path: str) -> int:
         cost = 1
     elif rel == "/leads/archived" or rel == "/deals/archived" or _SEARCH.search(rel):
         cost = 20
+    elif rel in _DIRECTORY and method == "GET":
+        cost = 5
     elif _FIELDS.search(rel):
         cost = 10
     elif _FIELD_ONE.search(rel) and method == "GET":

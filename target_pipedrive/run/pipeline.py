@@ -9,11 +9,12 @@ from ..account.finder import Lookups
 from ..account.runtime import Runtime
 from ..actions import PLANNERS
 from ..actions.common import given
-from ..actions.plan import UPSERT, Reject, Skip, Skipped, Write, within_mode
+from ..actions.plan import CREATE_ONLY, UPSERT, Reject, Skip, Skipped, Write, within_mode
 from ..pipedrive.errors import PipedriveRequestError
 from .context import RecordContext
 from .dry_run import DryRunPlan
 from .identity import marker_of
+from .links import Linker
 from .narrowing import Narrower
 from .rejects import Rejects
 from .summary import RunSummary
@@ -41,6 +42,7 @@ class RecordPipeline:
         self.summary = summary
         self.logger = logger
         self.plan = plan
+        self.linker = Linker(runtime, memory, writer, summary)
 
     def run(self, ctx: RecordContext) -> None:
         """The record through the mapping, its API calls and tokens counted for the mapping."""
@@ -115,6 +117,7 @@ class RecordPipeline:
         assert ctx.payload is not None
         plan = PLANNERS[ctx.action](ctx.payload, self.runtime.for_record(ctx.lookups))
         self.warn(ctx, plan.warnings)
+        links, entity_id = plan.links, plan.entity_id
         if isinstance(plan, Write) and ctx.policy.mode != UPSERT:
             # The mapping's mode (upsert, update_only, create_only): update_only raises Skipped for a
             # create, create_only turns a change to an existing entity into a Skip (unchanged).
@@ -123,8 +126,12 @@ class RecordPipeline:
             plan = self.narrower.narrow(ctx, plan)
         if isinstance(plan, Skip):
             self.summary.record_outcome(ctx.mapping, "unchanged", ctx.record.ticket)
-            return
-        self.writer.send(ctx, plan)
+        else:
+            entity_id = self.writer.send(ctx, plan)
+        if links and not (isinstance(plan, Skip) and ctx.policy.mode == CREATE_ONLY):
+            # Other entities pointed at this one (an organization's person), once it is written.
+            created = isinstance(plan, Write) and plan.method == "POST"
+            self.warn(ctx, self.linker.link(ctx, entity_id, links, created=created))
 
     def warn(self, ctx: RecordContext, warnings: list[str]) -> None:
         """Each warning counted per record (the summary's `warnings`), but said once per run and mapping:

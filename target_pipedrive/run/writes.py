@@ -35,7 +35,8 @@ class Writer:
         self.plan = plan
         self._planned_creates = 0
 
-    def send(self, ctx: RecordContext, write: Write) -> None:
+    def send(self, ctx: RecordContext, write: Write) -> Any:
+        """Send the write and account for it; the id of the entity written (None once deleted)."""
         ledger, intent, in_doubt = self.runtime.ledger, None, False
         if self.plan is not None:
             entity_id = self._pretend(ctx, write)
@@ -63,6 +64,17 @@ class Writer:
         if write.outcome == "updated" and write.fields:
             self.summary.count_fields(ctx.mapping, write.fields)
         self.summary.record_outcome(ctx.mapping, write.outcome, ctx.record.ticket)
+        return entity_id
+
+    def change(self, ctx: RecordContext, write: Write) -> bool:
+        """An update made on the side of a record's write (run/links.py): sent, or in a dry run planned,
+        without an outcome of its own. True when it may yet be overtaken (unsettled.py)."""
+        if self.plan is not None:
+            self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
+            return False
+        in_doubt = self._update(write)
+        self.unsettled.updated(write, in_doubt=in_doubt)
+        return in_doubt
 
     def _update(self, write: Write) -> bool:
         """PATCH, PUT or DELETE; an edit Pipedrive refuses because the entity is archived (deals,

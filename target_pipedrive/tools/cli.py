@@ -19,6 +19,7 @@ from pathlib import Path
 from ..pipedrive.errors import PipedriveError
 from ..run.connect import connect
 from ..settings import Settings
+from . import directory
 from . import ledger as ledger_tool
 from .check import check
 from .config import ConfigError, load_config
@@ -33,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="target-pipedrive-tools", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     config_help = "a JSON config file, or ENV for TARGET_PIPEDRIVE_* variables; may be repeated"
-    fields = commands.add_parser("fields", help="print the account's fields per entity")
+    fields = commands.add_parser(
+        "fields",
+        help="print the account's fields per entity, its users, pipelines with their stages, and lead labels",
+    )
     fields.add_argument("--config", action="append", required=True, help=config_help)
     fields.add_argument(
         "--entity", action="append", default=[], choices=sorted([*ENTITIES, *ALIASES]), help="one entity"
@@ -76,7 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         runtime = connect(Settings.of(config), logger)
         if args.command == "fields":
             found = discover(runtime.catalog, args.entity)
-            print(json.dumps(as_json(found), indent=2) if args.json else as_text(found))
+            if args.json:
+                # Without --entity, the account's directory (users, pipelines and stages, lead labels) too.
+                listed = as_json(found) | ({} if args.entity else directory.as_json(runtime.directory))
+                print(json.dumps(listed, indent=2))
+            else:
+                print(as_text(found) + ("" if args.entity else directory.as_text(runtime.directory)))
             return 0
         problems = check(config, runtime)
     except (ConfigError, ReplayError, ValueError, PipedriveError) as exc:

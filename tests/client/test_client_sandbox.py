@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from target_pipedrive.account.directory import AccountDirectory
 from target_pipedrive.pipedrive.client import PipedriveClient
 from target_pipedrive.pipedrive.errors import (
     DailyBudgetExhausted,
@@ -295,3 +296,21 @@ def test_the_token_is_absent_from_logs_errors_and_reprs(sandbox, caplog):
         assert sandbox.token not in text and "wrong-token-value" not in text
         assert "ada@example.com" not in text and "ada%40example.com" not in text
     assert all(sandbox.token not in str(vars(e)) for e in errors)
+
+
+def test_the_account_directory_costs_what_the_sandbox_charges(sandbox):
+    # x-token-cost: v1 users 20, v2 pipelines and stages 5 each, v1 leadLabels 10 (issue 18).
+    c, _ = client(sandbox)
+    directory = AccountDirectory(c)
+
+    def read_all() -> None:
+        directory.users(), directory.pipelines(), directory.stages(), directory.labels()
+
+    # Records run on several threads: they all ask at once, one request goes out.
+    threads = [threading.Thread(target=read_all) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert c.stats.calls == 4  # each list read once, whatever asks for it again
+    assert c.stats.tokens == 20 + 5 + 5 + 10 == sandbox.counters()["tokens"]

@@ -227,17 +227,17 @@ class TestCompileErrors:
             "'createUpdatePerson' is 'upsert_person' here); expected one of upsert_person, "
             "upsert_organization, upsert_activity, upsert_deal, upsert_lead, upsert_note",
             "mapping 'X' (#3): /fields/nmae is not a field of upsert_person (did you mean 'name'?); "
-            "expected one of match_field, match_value, name, email, phone, visible_to, add_time, "
-            "custom_fields",
+            "expected one of match_field, match_value, name, email, phone, organization_match_field, "
+            "organization_match_value, owner, visible_to, add_time, custom_fields",
             "mapping 'X' (#3): /fields/match_value/@path should be a string but it is an integer.",
             "mapping #4: unknown key 'triger' (did you mean 'trigger'?); a mapping has name, enabled, "
-            "trigger, action, fields, mode, contacts, preserve, create_only_fields",
+            "trigger, action, fields, mode, contacts, preserve, create_only_fields, link",
             "mapping #4: 'name' is required: a non-empty string that names the mapping",
             "mapping #4: 'trigger' is required: an FQL condition such as 'type = \"identify\"' "
             "(the action's usual one is 'type = \"identify\"')",
             "mapping #4: 'fields' should be an object, got []: the action's field keys and their mappings",
             "mapping #5: expected an object with name, enabled, trigger, action, fields, mode, contacts, "
-            'preserve, create_only_fields, got "not an object"',
+            'preserve, create_only_fields, link, got "not an object"',
             "mapping 'Y' (#6): 'enabled' should be true or false, got \"yes\"",
             "mapping 'Y' (#6): 'trigger' is required: an FQL condition such as 'type = \"identify\"' "
             '(the action\'s usual one is \'type = "track" and event = "Note Upserted"\')',

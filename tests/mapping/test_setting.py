@@ -30,6 +30,7 @@ def test_declares_mappings() -> None:
         "contacts",
         "preserve",
         "create_only_fields",
+        "link",
     }
     assert item["properties"]["contacts"]["enum"] == ["merge", "replace"]
     assert item["properties"]["mode"]["enum"] == ["upsert", "update_only", "create_only"]

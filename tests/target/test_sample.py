@@ -30,6 +30,20 @@ def test_sample_twice_gives_the_same_entities_and_no_duplicates(tmp_path, sandbo
     grace = next(p for p in sandbox.entities("persons") if p["name"] == "Grace Hopper")
     assert deal["person_id"] == grace["id"]
     assert deal["status"] == "won"
+    # Issue 18: Ada's identify names her company, Grace's group call links her to hers; a deal placed by
+    # pipeline and stage name with an owner by email; a lead with a label.
+    orgs = {org["name"]: org["id"] for org in sandbox.entities("organizations")}
+    people = {person["name"]: person.get("org_id") for person in sandbox.entities("persons")}
+    assert people == {
+        "Ada Lovelace": orgs["Analytical Engines Ltd"],
+        "Grace Hopper": orgs["COBOL Systems"],
+        "Alan Turing": None,
+    }
+    engine = next(d for d in sandbox.entities("deals") if d["title"] == "Difference Engine upgrade")
+    assert (engine["pipeline_id"], engine["stage_id"], engine["owner_id"]) == (1, 3, 2)
+    [lead] = sandbox.entities("leads")
+    assert lead["label_ids"] == ["f08b42a0-4e75-11ea-9643-03698ef1cfd6"]  # Hot
+    assert "link is left out" not in first.stderr
     assert first.states[-1] == {"bookmarks": {"segment_events": {"messageId": "m-012"}}}
     assert len(first.states) == 2  # each checkpoint passed on once
     assert [r["record"]["messageId"] for r in first.rejects] == ["m-011"]

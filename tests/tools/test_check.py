@@ -97,3 +97,32 @@ def test_no_token_anywhere_is_a_usage_error(tmp_path, sandbox):
     done = run_tools(tmp_path, "check", config={"api_url": sandbox.url})
     assert done.returncode == 2
     assert "no api_token" in done.stderr
+
+
+def test_literal_owners_stages_and_labels_are_checked_against_the_directory(tmp_path, sandbox):
+    links = {"person_match_value": {"@path": "$.userId"}, "title": "T"}
+    mappings = [
+        _person_mapping(match_field="email", owner="nobody@example.test"),
+        {
+            "name": "Deals",
+            "trigger": 'type = "track"',
+            "action": "upsert_deal",
+            "fields": {**links, "pipeline": "Partner pipeline", "stage": "Signed", "owner": "Ana Silva"},
+        },
+        {
+            "name": "Leads",
+            "trigger": 'type = "track"',
+            "action": "upsert_lead",
+            "fields": {**links, "labels": ["Hot", "Tepid"]},
+        },
+    ]
+    config = {"api_url": sandbox.url, "api_token": sandbox.token, "mappings": mappings}
+    done = run_tools(tmp_path, "check", config=config)
+    assert done.returncode == 1, done.stdout + done.stderr
+    problems = done.stdout.splitlines()
+    assert len(problems) == 3, problems
+    assert problems[0].startswith("mapping 'People', field 'owner': 'nobody@example.test' is not a user")
+    assert "valid users: 'Sandbox Admin' <admin@sandbox.example> (id 1)" in problems[0]
+    assert problems[1].startswith("mapping 'Deals', field 'owner': 'Ana Silva' names 2 users")
+    assert problems[2].startswith("mapping 'Leads', field 'labels': 'Tepid' is not a lead label")
+    assert "'Hot'" in problems[2] and "'Warm'" in problems[2]

@@ -60,3 +60,18 @@ def test_a_refused_token_is_a_clear_error(tmp_path, sandbox):
     assert done.returncode == 2
     assert "HTTP 401" in done.stderr
     assert "wrong-token" not in done.stdout + done.stderr
+
+
+def test_lists_users_pipelines_with_their_stages_and_lead_labels(tmp_path, sandbox):
+    config = {"api_url": sandbox.url, "api_token": sandbox.token}
+    done = run_tools(tmp_path, "fields", config=config)
+    assert done.returncode == 0, done.stderr
+    directory = done.stdout.split("users (4)", 1)[1]
+    assert "  3  Ana Silva  ana.silva@example.test" in directory
+    pipelines = directory.split("pipelines (2)", 1)[1].split("lead labels", 1)[0]
+    assert "  2  Partner pipeline\n      6  Qualified\n      7  Onboarding\n      8  Signed" in pipelines
+    assert "f08b69b0-4e75-11ea-9643-03698ef1cfd6  Warm" in done.stdout
+    listed = json.loads(run_tools(tmp_path, "fields", "--json", config=config).stdout)
+    assert listed["users"][1] == {"id": 2, "name": "Ana Silva", "email": "ana@example.test"}
+    assert [stage["name"] for stage in listed["pipelines"][0]["stages"]][:2] == ["Lead In", "Qualified"]
+    assert {label["name"] for label in listed["lead_labels"]} == {"Hot", "Cold", "Warm"}

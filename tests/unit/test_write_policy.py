@@ -145,5 +145,13 @@ def test_policy_names_resolve_to_body_fields() -> None:
     assert policy.body_field("upsert_person", "email", catalog) == "emails"  # type: ignore[arg-type]
     assert policy.body_field("upsert_lead", "currency", catalog) == "value"  # type: ignore[arg-type]
     assert policy.body_field("upsert_activity", "description", catalog) == "public_description"  # type: ignore[arg-type]
+    # Issue 18's names: each becomes the id field it is sent as.
+    for action in ("upsert_person", "upsert_organization", "upsert_deal", "upsert_activity", "upsert_lead"):
+        assert policy.body_field(action, "owner", catalog) == "owner_id"  # type: ignore[arg-type]
+    assert policy.body_field("upsert_deal", "stage", catalog) == "stage_id"  # type: ignore[arg-type]
+    assert policy.body_field("upsert_deal", "pipeline", catalog) == "pipeline_id"  # type: ignore[arg-type]
+    assert policy.body_field("upsert_lead", "labels", catalog) == "label_ids"  # type: ignore[arg-type]
+    assert policy.body_field("upsert_person", "organization_match_value", catalog) == "org_id"  # type: ignore[arg-type]
+    assert policy.label("upsert_deal", "owner_id", catalog) == "owner"  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="not a field of upsert_note"):
         policy.body_field("upsert_note", "Tier", catalog)  # type: ignore[arg-type]
