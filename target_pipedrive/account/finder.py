@@ -92,6 +92,8 @@ class EntityFinder:
         self._prefetch = prefetch
         self._identity_map = identity_map
         self._known: dict[tuple[str, str, str], int] = {}
+        # The reverse of _known, so that forgetting a stale id does not scan every key known.
+        self._keys_of: dict[tuple[str, int], set[tuple[str, str, str]]] = {}
         self._indexes: dict[str, EntityIndex] = {}
         # Archived entities (deals): left out of the lists, listed apart, read only when a lookup
         # misses, so that a record for an archived deal never creates a second one.
@@ -107,8 +109,20 @@ class EntityFinder:
     def remember(self, match: MatchField, value: str, entity_id: int) -> None:
         if not self._identity_map:
             return
+        key = (match.entity.name, match.key, normalize(match, value))
         with self._lock:
-            self._known[(match.entity.name, match.key, normalize(match, value))] = entity_id
+            old = self._known.get(key)
+            if old is not None and old != entity_id:
+                self._unlink(key, old)
+            self._known[key] = entity_id
+            self._keys_of.setdefault((match.entity.name, entity_id), set()).add(key)
+
+    def _unlink(self, key: tuple[str, str, str], entity_id: int) -> None:
+        held = self._keys_of.get((key[0], entity_id))
+        if held is not None:
+            held.discard(key)
+            if not held:
+                del self._keys_of[key[0], entity_id]
 
     def find(self, match: MatchField, value: str, lookups: Lookups | None = None) -> int | None:
         """The id of the one entity whose match field equals value, None if there is none. `lookups`
@@ -213,8 +227,8 @@ class EntityFinder:
         """An id that turned out not to exist (deleted or merged): out of every cache."""
         with self._lock:
             self._from_ledger.discard((entity_name, entity_id))
-            for key in [k for k, v in self._known.items() if k[0] == entity_name and v == entity_id]:
-                del self._known[key]
+            for key in self._keys_of.pop((entity_name, entity_id), set()):
+                self._known.pop(key, None)
             if (index := self._indexes.get(entity_name)) is not None:
                 index.deleted(entity_id)
             self._read.pop((entity_name, str(entity_id)), None)

@@ -101,3 +101,36 @@ def test_ledger_ids_answer_without_a_call_and_are_marked_unverified(tmp_path):
     finder.forget("person", 9)
     assert finder.find(EMAIL, "p9@x.example", Lookups(trust_ledger=False)) is None
     assert ledger.get("id:person:email", "p9@x.example") is None
+
+
+def test_forget_drops_only_the_keys_of_that_id_even_after_a_key_moved():
+    finder = EntityFinder(FakeAccount(0))  # type: ignore[arg-type]
+    for n in range(1, 2001):
+        finder.remember(EMAIL, f"p{n}@x.example", n)
+    finder.remember(EMAIL, "alias@x.example", 7)
+    finder.remember(EMAIL, "moved@x.example", 7)
+    finder.remember(EMAIL, "moved@x.example", 8)  # the key now belongs to 8
+    finder.forget("person", 7)
+    assert finder.find(EMAIL, "moved@x.example") == 8
+    assert finder.find(EMAIL, "p8@x.example") == 8
+    assert finder.find(EMAIL, "p6@x.example") == 6
+    finder.forget("person", 8)
+    assert finder._known.get(("person", "email", "moved@x.example")) is None
+    assert ("person", 7) not in finder._keys_of and ("person", 8) not in finder._keys_of
+
+
+def test_the_ledger_forgets_an_entity_by_its_reverse_map(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite", "http://127.0.0.1:1")
+    ledger.put("id:person:email", "a@x.example", "person", 5)
+    ledger.put("write:People", "a@x.example", "person", 5, "{}")
+    ledger.put("marker:Calls", "m1", "person", 5)
+    ledger.put("id:person:email", "b@x.example", "person", 6)
+    ledger.rename("id:person:email", "b@x.example", "c@x.example")
+    ledger.forget_entity("person", 5)
+    assert ledger.get("id:person:email", "a@x.example") is None
+    assert ledger.get("write:People", "a@x.example") is None
+    assert ledger.get("marker:Calls", "m1") is not None  # markers stay
+    assert ledger.knows("person", 5) and ledger.knows("person", 6)
+    ledger.forget_entity("person", 6)
+    assert not ledger.knows("person", 6)
+    assert ledger.get("id:person:email", "c@x.example") is None
