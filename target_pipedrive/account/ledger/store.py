@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from .cache import RowCache
 from .engines import make_engine, opening
 from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_message
+from .keys import KeyStore
 from .locking import file_lock, try_advisory_lock, try_file_lock
 from .schema import accounts, entries, knows_account, migrate, table_names
 from .urls import engine_url, ledger_url, shown
@@ -355,6 +356,13 @@ class Ledger:
 
     def _failed(self, exc: BaseException) -> str:
         return failed_message(exc, self.where)
+
+    def key_store(self) -> KeyStore | None:
+        """The key index in this ledger's database (keys.py); None for a run that must not write it (a
+        dry run, a tool): it keeps an index of its own in memory."""
+        if self.read_only or self._memory_only:
+            return None
+        return KeyStore(self.engine, self.account, where=self.where)
 
     # ----- a dry run, the end -----
 
