@@ -65,6 +65,7 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
         timeout=float(settings.request_timeout),
         max_retries=int(settings.max_retries),
         logger=logger.getChild("http"),
+        max_budget_share=float(settings.max_budget_share) if for_run else 1.0,
         **sped_up_clock(float(settings.clock_speed)),
     )
     segment = for_run and settings.strategy == "segment"
