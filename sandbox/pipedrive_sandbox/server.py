@@ -84,7 +84,10 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == "/_sandbox/generate":
                 spec = json.loads(raw) if raw else {}
                 first = sandbox.store.generate(
-                    spec["kind"], int(spec["count"]), searchable=bool(spec.get("searchable", True))
+                    spec["kind"],
+                    int(spec["count"]),
+                    searchable=bool(spec.get("searchable", True)),
+                    age=float(spec.get("age", 0)),
                 )
                 return _ok({"first_id": first})
             if method == "POST" and path == "/_sandbox/config":
@@ -197,9 +200,9 @@ class SandboxServer:
     def reset(self) -> None:
         self.sandbox.reset()
 
-    def generate(self, kind: str, count: int, *, searchable: bool = True) -> int:
+    def generate(self, kind: str, count: int, *, searchable: bool = True, age: float = 0) -> int:
         """`count` more persons or organizations (store.Store.generate); the first new id."""
-        return self.sandbox.store.generate(kind, count, searchable=searchable)
+        return self.sandbox.store.generate(kind, count, searchable=searchable, age=age)
 
     def configure(self, **options: Any) -> None:
         self.sandbox.configure(**options)

@@ -98,14 +98,15 @@ class Store:
         self.orders[kind].written(item["id"], None if moment is None else moment.timestamp())
 
     def generate(
-        self, kind: str, count: int, *, domain: str = "bulk.example", searchable: bool = True
+        self, kind: str, count: int, *, domain: str = "bulk.example", searchable: bool = True, age: float = 0
     ) -> int:
         """`count` more persons or organizations in the API's shape (benchmarks of big accounts), each
         with its own name (and, for persons, email `person<id>@<domain>`), stamped now; returns the first
-        new id. `searchable` False leaves them out of the search index (much faster for millions)."""
+        new id. `searchable` False leaves them out of the search index (much faster for millions); `age`:
+        seconds before now their add_time and update_time say."""
         if kind not in ("persons", "organizations") or count < 1:
             raise ValueError("generate makes persons or organizations, count >= 1")
-        stamp = times.rfc3339(self.now())
+        stamp = times.rfc3339(self.now() - timedelta(seconds=age))
         owner = self.seed["user"]["id"]
         with self.lock:
             first = self._next_id[kind]

@@ -107,7 +107,7 @@ class EntityFinder:
         self._archived_ids: set[tuple[str, int]] = set()
         # Entities read one at a time this run (by id, or to merge a list into): (entity, id) → as held.
         self._read: dict[tuple[str, str], dict[str, Any]] = {}
-        # Ids known only from the ledger, not yet confirmed by a write this run.
+        # Ids known only from the ledger or the key index, not yet confirmed by a write this run.
         self._from_ledger: set[tuple[str, int]] = set()
         self._lock = threading.RLock()
 
@@ -155,6 +155,7 @@ class EntityFinder:
             found = self._by_id(match.entity, value)
         else:
             ids = self._from_index(match, value)
+            stored = ids is not None
             if ids is None:
                 ids = self._search(match, value)
             if len(ids) > 1:
@@ -164,6 +165,12 @@ class EntityFinder:
                     "merge them in Pipedrive or match on a field that is unique"
                 )
             found = ids[0] if ids else None
+            if found is not None and stored:
+                # The index may predate a deletion or a merge: like a ledger id, a write that fails on
+                # it forgets it and looks the record up again.
+                lookups.unverified.add((match.entity.name, found))
+                with self._lock:
+                    self._from_ledger.add((match.entity.name, found))
         if found is not None:
             self.remember(match, value, found)
         return found
