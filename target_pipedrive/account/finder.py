@@ -129,6 +129,12 @@ class EntityFinder:
             if not held:
                 del self._keys_of[key[0], entity_id]
 
+    def holds(self, entity: Entity, entity_id: int | str, kind: str, value: str) -> bool:
+        """Whether this run found or created the entity under `value` as its email or phone match key."""
+        key = (entity.name, kind, normalize(MatchField(entity, kind, kind), value))
+        with self._lock:
+            return value != "" and str(self._known.get(key)) == str(entity_id)
+
     def find(self, match: MatchField, value: str, lookups: Lookups | None = None) -> int | None:
         """The id of the one entity whose match field equals value, None if there is none. `lookups`
         (the record's) collects the ids taken on the ledger's word, and may forbid asking the ledger."""

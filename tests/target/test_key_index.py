@@ -45,6 +45,12 @@ def test_a_second_run_spends_only_the_updated_since_listing(tmp_path, sandbox, b
     queries = listings(sandbox, seq)
     assert len(queries) == 1 and queries[0].get("updated_since")  # one page: what the first run changed
     assert searches(sandbox, 0) == 0
+    # Found by their emails, the persons hold them: the merge of `email` needs no read, only the PATCH.
+    by_id = [e for e in sandbox.log() if e["seq"] > seq and e["path"].startswith("/api/v2/persons/")]
+    assert sorted((e["method"], e["path"]) for e in by_id) == [
+        ("PATCH", "/api/v2/persons/7"),
+        ("PATCH", "/api/v2/persons/900"),
+    ]
     names = {p["id"]: p["name"] for p in sandbox.entities("persons")}
     assert (names[5], names[7], names[900], names[1100]) == (
         "Five",
