@@ -46,6 +46,11 @@ class IndexState:
         return self.full_at is not None and self.cursor is None
 
 
+# A lookup, built once (it runs for every record the ledger cannot answer).
+_IDS = sa.select(index_keys.c.entity_id).where(
+    *(getattr(index_keys.c, name) == sa.bindparam(name) for name in ("account", "entity", "field", "key"))
+)
+
 Page = list[tuple[int, set[str]]]  # (entity id, its match keys) per entity listed
 
 
@@ -80,11 +85,9 @@ class KeyStore:
         return where if field is None else [*where, index_keys.c.field == field]
 
     def ids(self, entity: str, field: str, key: str) -> list[int]:
+        values = {"account": self.account, "entity": entity, "field": field, "key": key}
         with self._db() as conn:
-            rows = conn.execute(
-                sa.select(index_keys.c.entity_id).where(*self._of(entity, field), index_keys.c.key == key)
-            )
-            return sorted(int(row[0]) for row in rows)
+            return sorted(int(row[0]) for row in conn.execute(_IDS, values))
 
     def count(self, entity: str, field: str) -> int:
         """Rows of one index (tests and the tools)."""
@@ -174,10 +177,18 @@ class KeyStore:
             )
 
     def forget(self, entity: str, entity_id: int) -> list[tuple[str, str]]:
-        """An id Pipedrive no longer knows: out of every index of its entity type. Returns the (field,
-        key) pairs it held."""
+        """An id Pipedrive no longer knows: out of every index of its entity type (each field's, by its
+        index on ids). Returns the (field, key) pairs it held."""
+        held: list[tuple[str, str]] = []
         with self._db(write=True) as conn:
-            of_id = (*self._of(entity), index_keys.c.entity_id == entity_id)
-            held = conn.execute(sa.select(index_keys.c.field, index_keys.c.key).where(*of_id)).all()
-            conn.execute(index_keys.delete().where(*of_id))
-        return [(str(field), str(key)) for field, key in held]
+            fields = conn.execute(
+                sa.select(index_state.c.field).where(
+                    index_state.c.account == self.account, index_state.c.entity == entity
+                )
+            ).all()
+            for (field,) in fields:
+                of_id = (*self._of(entity, field), index_keys.c.entity_id == entity_id)
+                keys = conn.execute(sa.select(index_keys.c.key).where(*of_id)).all()
+                held += [(str(field), str(key)) for (key,) in keys]
+                conn.execute(index_keys.delete().where(*of_id))
+        return held

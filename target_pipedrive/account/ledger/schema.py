@@ -58,7 +58,9 @@ index_keys = sa.Table(
     sa.Column("key", sa.Text, primary_key=True),
     sa.Column("entity_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("generation", sa.Integer, nullable=False),
-    sa.Index("index_keys_by_entity", "account", "entity", "entity_id"),
+    # A page replaces its entities' keys by id: with `field` in it, SQLite reads this index, not the
+    # primary key's (which the same three equalities would otherwise pick, scanning the whole index).
+    sa.Index("index_keys_by_id", "account", "entity", "field", "entity_id"),
 )
 # Per entity type and match field: how far the index is (keys.IndexState).
 index_state = sa.Table(
