@@ -227,7 +227,7 @@ SETTINGS = th.PropertiesList(
         default="best",
         allowed_values=["best", "segment"],
         description=(
-            "Benchmark setting: leave at `best` (prefetch, in-run identity map, ledger and skip-unchanged). "
+            "Benchmark setting: leave at `best` (key index, in-run identity map, ledger and skip-unchanged). "
             "`segment` runs Segment's algorithm (one search per lookup, then always a write, no cache) as "
             "the benchmarks' baseline."
         ),

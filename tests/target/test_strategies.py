@@ -1,4 +1,4 @@
-"""Fewest calls: sync ledger, bulk prefetch, skip-unchanged and the `segment` baseline, over real HTTP."""
+"""Fewest calls: sync ledger, key index, skip-unchanged and the `segment` baseline, over real HTTP."""
 
 from __future__ import annotations
 
