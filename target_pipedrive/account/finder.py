@@ -160,10 +160,11 @@ class EntityFinder:
         if match.kind == "id":
             found = self._by_id(match.entity, value)
         else:
-            ids = self._from_index(match, value)
-            stored = ids is not None
-            if ids is None:
-                ids = self._search(match, value)
+            indexed = self._from_index(match, value)
+            stored = indexed is not None and len(indexed) < 2
+            # Not indexed yet, or ambiguous in an index that may still hold a deleted duplicate (until
+            # its next full listing): Pipedrive's search tells.
+            ids = indexed if indexed is not None and stored else self._search(match, value)
             if len(ids) > 1:
                 listed = ", ".join(str(i) for i in sorted(ids))
                 raise LookupRejected(

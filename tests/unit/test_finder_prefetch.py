@@ -62,9 +62,10 @@ def test_a_large_account_is_listed_in_full_once_then_answered_locally():
 
 def test_two_listed_entities_with_the_value_are_an_ambiguity():
     account = FakeAccount(3)
-    account.persons[2]["emails"] = [{"value": "P1@x.example"}]
+    account.persons[2]["emails"] = [{"value": "p1@x.example"}]
     with pytest.raises(LookupRejected, match="ids 1, 3"):
         EntityFinder(account).find(EMAIL, "p1@x.example")  # type: ignore[arg-type]
+    assert account.searches == 1  # the index's two ids, confirmed by Pipedrive's search
 
 
 def test_keys_the_run_writes_are_added_to_the_index_and_no_values_are_kept():

@@ -160,3 +160,18 @@ def test_an_incomplete_index_says_nothing_so_the_finder_searches(store):
     # The stop ends the run; a lookup made meanwhile on another thread would not take "absent".
     assert store.ids("person", "email", "p1@x.example") == [1]
     assert not store.state("person", "email").complete
+
+
+def test_two_ids_in_the_index_are_checked_by_a_search_before_an_ambiguity(store):
+    account = Account(3)
+    account.change(3, "p1@x.example")
+    account.searches = 0
+
+    def paginate_v2(path: str, params: dict[str, Any], items_key: str | None = None) -> Any:
+        account.searches += 1
+        return iter([{"item": {"id": 1, "emails": ["p1@x.example"]}}])  # 3 was deleted since
+
+    account.paginate_v2 = paginate_v2  # type: ignore[attr-defined]
+    finder = EntityFinder(account, key_index=run(account, store))  # type: ignore[arg-type]
+    assert finder.find(EMAIL, "p1@x.example") == 1
+    assert account.searches == 1
