@@ -10,7 +10,9 @@ ledger's ids answer brings the index up to date, once per run:
 A list asks only for the custom field it matches on (`custom_fields`), and the index keeps only ids and
 normalised keys (keys.py). Each page is stored with the listing's progress: a run stopped part-way (its
 share of the daily budget spent) leaves a cursor the next run resumes from. Until a full listing has
-completed, lookups search. An id the index still holds for a deleted entity ends, like any stale id, in
+completed, lookups search. A dry run (a read-only ledger) lists nothing into the ledger: it answers
+from the ledger's index where that is complete, else from one it lists into memory. An id the index
+still holds for a deleted entity ends, like any stale id, in
 a 404 on the write, after which the finder forgets it everywhere and looks the record up again.
 """
 
@@ -62,6 +64,10 @@ class KeyIndex:
         # Per (entity, match key): the match field and, once refreshed this run, its state.
         self._matches: dict[tuple[str, str], MatchField] = {}
         self._states: dict[tuple[str, str], IndexState] = {}
+        # Where each index of this run is: the ledger's, or (a dry run on a ledger whose index is not
+        # complete) one in memory, listed like a first run's.
+        self._store_of: dict[tuple[str, str], KeyStore] = {}
+        self._scratch: KeyStore | None = None
         # Keys of ids that proved stale this run: a deleted entity's, or a merged one's, whose survivor
         # may hold the key now without the index knowing yet. Those are searched, never taken as absent.
         self._doubtful: set[tuple[str, str, str]] = set()
@@ -78,22 +84,26 @@ class KeyIndex:
         with self._lock:
             if (match.entity.name, match.key, key) in self._doubtful:
                 return None
-        return self.store.ids(match.entity.name, match.key, key)
+            store = self._store_of[match.entity.name, match.key]
+        return store.ids(match.entity.name, match.key, key)
 
     def written(self, entity: str, entity_id: int, body: dict[str, Any]) -> None:
         """Keys this run wrote to an entity, for the indexes refreshed this run (the next refresh lists
         the entity with all its keys)."""
         with self._lock:
-            known = [(at, self._matches[at]) for at in self._states if at[0] == entity]
-        for at, match in known:
+            known = [(at, self._matches[at], self._store_of[at]) for at in self._states if at[0] == entity]
+        for at, match, store in known:
             keys = self._keys(match, body)
             if keys:
-                self.store.add(entity, match.key, entity_id, keys, self._states[at].generation)
+                store.add(entity, match.key, entity_id, keys, self._states[at].generation)
 
     def forget(self, entity: str, entity_id: int) -> None:
-        held = self.store.forget(entity, entity_id)
         with self._lock:
-            self._doubtful.update((entity, field, key) for field, key in held)
+            stores = {id(store): store for store in (self.store, *self._store_of.values())}
+        for store in stores.values():
+            held = store.forget(entity, entity_id)
+            with self._lock:
+                self._doubtful.update((entity, field, key) for field, key in held)
 
     def _keys(self, match: MatchField, item: dict[str, Any]) -> set[str]:
         found = (comparable(match, raw, self._normalize) for raw in candidates(match, item))
@@ -104,7 +114,13 @@ class KeyIndex:
         with self._lock:
             if at not in self._states:
                 self._matches[at] = match
-                self._states[at] = self._refresh(match, self.store.state(*at))
+                store, state = self.store, self.store.state(*at)
+                if store.read_only and not state.complete:
+                    self._scratch = store = self._scratch or KeyStore.in_memory(store.account)
+                    state = store.state(*at)
+                # A dry run answers from the ledger's complete index as the last run left it.
+                self._states[at] = state if store.read_only else self._refresh(match, state, store)
+                self._store_of[at] = store
             return self._states[at]
 
     def _start(self, state: IndexState) -> IndexState:
@@ -124,7 +140,7 @@ class KeyIndex:
             )
         return replace(state, cursor=None, listing_full=False, listing_since=state.since, listing_from=None)
 
-    def _refresh(self, match: MatchField, state: IndexState) -> IndexState:
+    def _refresh(self, match: MatchField, state: IndexState, store: KeyStore) -> IndexState:
         entity, field = match.entity.name, match.key
         state = self._start(state)
         while True:
@@ -149,12 +165,12 @@ class KeyIndex:
             ]
             state = replace(state, cursor=extra.get("next_cursor") or None)
             if state.cursor is not None:
-                self.store.store(entity, field, page, state)
+                store.store(entity, field, page, state)
                 continue
             # The last page: a full listing's end also drops the rows it did not see, in one transaction.
             full = state.listing_full
             state = self._completed(state)
-            self.store.store(entity, field, page, state, sweep=full)
+            store.store(entity, field, page, state, sweep=full)
             return state
 
     def _completed(self, state: IndexState) -> IndexState:

@@ -51,8 +51,19 @@ def test_a_schema_2_ledger_gains_the_index_tables(tmp_path):
         assert db.execute("SELECT value FROM ledger_meta WHERE name = 'schema_version'").fetchone() == ("3",)
 
 
-def test_a_dry_run_keeps_its_index_out_of_the_ledger(tmp_path):
-    Ledger(tmp_path / "l.sqlite", "acct").close()
+def test_a_dry_run_reads_the_ledgers_index_and_writes_nothing(tmp_path):
+    Ledger(tmp_path / "old.sqlite", "acct", read_only=True).close()
+    assert Ledger(tmp_path / "old.sqlite", "acct", read_only=True).key_store() is None  # no tables yet
+    ledger = Ledger(tmp_path / "l.sqlite", "acct")
+    keys = ledger.key_store()
+    assert keys is not None
+    keys.store("person", "email", [(1, {"a@x"})], IndexState(generation=1, full_at=1.0))
+    ledger.close()
     dry = Ledger(tmp_path / "l.sqlite", "acct", read_only=True)
-    assert dry.key_store() is None
+    seen = dry.key_store()
+    assert seen is not None and seen.read_only
+    assert seen.ids("person", "email", "a@x") == [1]
+    seen.add("person", "email", 2, {"b@x"}, 1)
+    assert seen.forget("person", 1) == [("email", "a@x")]
+    assert seen.ids("person", "email", "a@x") == [1] and seen.ids("person", "email", "b@x") == []
     dry.close()

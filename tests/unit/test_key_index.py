@@ -175,3 +175,16 @@ def test_two_ids_in_the_index_are_checked_by_a_search_before_an_ambiguity(store)
     finder = EntityFinder(account, key_index=run(account, store))  # type: ignore[arg-type]
     assert finder.find(EMAIL, "p1@x.example") == 1
     assert account.searches == 1
+
+
+def test_a_dry_run_answers_from_a_complete_index_and_lists_into_memory_otherwise(tmp_path, store):
+    account = Account(600)
+    run(account, store).ids(EMAIL, "p1@x.example")  # a real run completes the person/email index
+    dry = Ledger(tmp_path / "l.sqlite", "http://127.0.0.1:1", read_only=True).key_store()
+    assert dry is not None and dry.read_only
+    account.requests.clear()
+    index = run(account, dry, clock=30 * DAY)  # a full listing would be due: a dry run does not list
+    assert index.ids(EMAIL, "p599@x.example") == [599]
+    assert account.requests == []
+    assert index.ids(EXTERNAL, "E3") == [3]  # never indexed in the ledger: listed, into memory
+    assert len(account.requests) == 2 and dry.count("person", "ext") == 0

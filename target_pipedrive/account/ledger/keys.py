@@ -55,12 +55,14 @@ Page = list[tuple[int, set[str]]]  # (entity id, its match keys) per entity list
 
 
 class KeyStore:
-    """Thread-safe. `where` names the database in failure messages."""
+    """Thread-safe. `where` names the database in failure messages; `read_only` (a dry run reading the
+    ledger's index) writes nothing."""
 
-    def __init__(self, engine: Engine, account: str, *, where: str) -> None:
+    def __init__(self, engine: Engine, account: str, *, where: str, read_only: bool = False) -> None:
         self.engine = engine
         self.account = account
         self.where = where
+        self.read_only = read_only
         self._lock = threading.Lock()
 
     @classmethod
@@ -164,6 +166,8 @@ class KeyStore:
     def add(self, entity: str, field: str, entity_id: int, keys: Iterable[str], generation: int) -> None:
         """Keys this run wrote to an entity (its other keys stay until the next refresh lists it)."""
         wanted = sorted(set(keys))
+        if self.read_only:
+            return
         with self._db(write=True) as conn:
             conn.execute(
                 index_keys.delete().where(
@@ -190,5 +194,6 @@ class KeyStore:
                 of_id = (*self._of(entity, field), index_keys.c.entity_id == entity_id)
                 keys = conn.execute(sa.select(index_keys.c.key).where(*of_id)).all()
                 held += [(str(field), str(key)) for (key,) in keys]
-                conn.execute(index_keys.delete().where(*of_id))
+                if not self.read_only:
+                    conn.execute(index_keys.delete().where(*of_id))
         return held

@@ -358,11 +358,15 @@ class Ledger:
         return failed_message(exc, self.where)
 
     def key_store(self) -> KeyStore | None:
-        """The key index in this ledger's database (keys.py); None for a run that must not write it (a
-        dry run, a tool): it keeps an index of its own in memory."""
-        if self.read_only or self._memory_only:
+        """The key index in this ledger's database (keys.py): read-only for a dry run (None when the
+        ledger has no index yet: the run keeps one of its own in memory)."""
+        if self._memory_only:
             return None
-        return KeyStore(self.engine, self.account, where=self.where)
+        if self.read_only:
+            with self.engine.connect() as conn:
+                if "index_state" not in table_names(conn):
+                    return None
+        return KeyStore(self.engine, self.account, where=self.where, read_only=self.read_only)
 
     # ----- a dry run, the end -----
 
