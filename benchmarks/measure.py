@@ -75,6 +75,7 @@ class Measurement:
     endpoints: Counter[str] = field(default_factory=Counter)
     uses_api: bool = True  # False for target-jsonl: it has no calls to count
     duplicates: int | None = None  # entities sharing a match key, counted after the run (duplicates.py)
+    peak_rss_mb: float | None = None  # the target process's own peak resident set (ru_maxrss)
 
     def per_record(self, value: float, records: int | None = None) -> float:
         count = self.records if records is None else records
@@ -103,26 +104,42 @@ def run_cli(
     command: list[str], input_path: Path, log_path: Path, *, timeout: float, cwd: Path | None = None
 ) -> float:
     """Run a Singer target on a file (stdin), its log to log_path, state to nowhere; returns wall seconds."""
+    return run_cli_peak(command, input_path, log_path, timeout=timeout, cwd=cwd)[0]
+
+
+def run_cli_peak(
+    command: list[str], input_path: Path, log_path: Path, *, timeout: float, cwd: Path | None = None
+) -> tuple[float, float]:
+    """run_cli, and the process's peak RSS in MB: its VmHWM, read while it runs. Not ru_maxrss: on Linux
+    that carries over the runner's resident memory from the fork (a sandbox holding a million persons)."""
     with input_path.open("rb") as stdin, log_path.open("wb") as log:
         started = time.perf_counter()
-        try:
-            done = subprocess.run(
-                command,
-                stdin=stdin,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                timeout=timeout,
-                cwd=cwd,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise BenchmarkError(
-                f"{command[0]} took longer than {timeout:.0f} s; log:\n{_tail(log_path)}"
-            ) from exc
+        process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.DEVNULL, stderr=log, cwd=cwd)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _high_water_kib(process.pid))
+            if time.perf_counter() - started > timeout:
+                process.kill()
+                process.wait()
+                tail = _tail(log_path)
+                raise BenchmarkError(f"{command[0]} took longer than {timeout:.0f} s; log:\n{tail}")
+            time.sleep(0.01)
         wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise BenchmarkError(f"{' '.join(command)} exited with {done.returncode}; log:\n{_tail(log_path)}")
-    return wall
+    if process.returncode != 0:
+        raise BenchmarkError(f"{' '.join(command)} exited with {process.returncode}; log:\n{_tail(log_path)}")
+    return wall, peak / 1024
+
+
+def _high_water_kib(pid: int) -> int:
+    """The process's peak resident set so far (VmHWM, KiB; 0 once it has exited)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def measure_target(
@@ -143,7 +160,7 @@ def measure_target(
     before = server.counters()
     seq = server.sandbox.log[-1]["seq"] if server.sandbox.log else 0
     clock.restart()
-    wall = run_cli(
+    wall, peak = run_cli_peak(
         [*TARGET_CLI, "--config", str(config_path)], input_path, workdir / f"{run_name}.log", timeout=timeout
     )
     after = server.counters()
@@ -160,4 +177,5 @@ def measure_target(
         seconds=(wall - busy) + busy * speed,
         summary=summary,
         endpoints=calls,
+        peak_rss_mb=peak,
     )

@@ -86,10 +86,12 @@ def runs_table(results: list[ScenarioResult]) -> list[str]:
             _number(m.duplicates),
             f"{m.wall_seconds:.1f}",
             f"{m.seconds:.1f}",
+            _number(m.peak_rss_mb) if m.peak_rss_mb is not None else "-",
         ]
 
     header = ("Run", "Records", "Calls", "Tokens", "429s", "Written", "Unchanged", "Rejected", "Duplicates")
-    return _table((*header, "Wall s", "Pipedrive s"), (cells(name, m) for name, m in _runs(results)))
+    columns = (*header, "Wall s", "Pipedrive s", "Peak RSS MB")
+    return _table(columns, (cells(name, m) for name, m in _runs(results)))
 
 
 def endpoints_table(results: list[ScenarioResult]) -> list[str]:

@@ -28,6 +28,8 @@ TITLES = {
     "S3": "re-sync, 10% changed",
     "S4": "mixed events",
     "S5": "CPU, dry run",
+    "S6": "200k-person account, 100 changed",
+    "S7": "1M-person account",
 }
 ALL = tuple(TITLES)
 CHANGED_SHARE = 0.10
@@ -228,4 +230,7 @@ def run_scenarios(ctx: Context, wanted: set[str]) -> list[ScenarioResult]:
         results.append(run_mixed(ctx))
     if "S5" in wanted:
         results.append(run_cpu(ctx))
+    from .big_accounts import run_big  # S6-S7 (it imports this module)
+
+    results += run_big(ctx, wanted)
     return results

@@ -125,6 +125,11 @@ def rows_for(result: ScenarioResult) -> list[Row]:
         rows.add("API calls/record", _calls)
         rows.ratio_at_most("tokens/record", _tokens, 0.5)
         rows.add("records/s", _rate)
+    elif key in ("S6", "S7"):
+        from .big_accounts import rows as big_rows  # it imports this module
+
+        big_rows(result, rows)
+        return rows.rows
     elif key == "S5":
         rows.ratio_at_least("records/s", _rate, 0.5)
         rows.add("API calls/record", _calls)

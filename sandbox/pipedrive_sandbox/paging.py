@@ -31,12 +31,12 @@ def int_param(query: dict[str, str], name: str, default: int | None = None) -> i
     return int(text)
 
 
-def _encode(state: dict[str, Any]) -> str:
+def encode_cursor(state: dict[str, Any]) -> str:
     # Pipedrive's cursors are unpadded base64url JSON; clients must treat them as opaque.
     return base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> dict[str, Any]:
+def decode_cursor(cursor: str) -> dict[str, Any]:
     try:
         state = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error) as exc:
@@ -51,12 +51,12 @@ def cursor_page(items: list[Any], query: dict[str, str], max_limit: int = 500, k
     limit = int_param(query, "limit", 100)
     if not 1 <= limit <= max_limit:
         raise ApiError(400, f"Parameter 'limit' must be between 1 and {max_limit}")
-    start = _decode(query["cursor"])["offset"] if query.get("cursor") else 0
+    start = decode_cursor(query["cursor"])["offset"] if query.get("cursor") else 0
     page = items[start : start + limit]
     cursor = None
     if start + limit < len(items):
         last = page[-1].get(key) if page and isinstance(page[-1], dict) else None
-        cursor = _encode({"field": key, "fieldValue": last, "id": last, "offset": start + limit})
+        cursor = encode_cursor({"field": key, "fieldValue": last, "id": last, "offset": start + limit})
     return ok(page, {"next_cursor": cursor})
 
 

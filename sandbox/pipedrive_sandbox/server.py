@@ -81,6 +81,15 @@ class Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == "/_sandbox/reset":
                 sandbox.reset()
                 return _ok({"ok": True})
+            if method == "POST" and path == "/_sandbox/generate":
+                spec = json.loads(raw) if raw else {}
+                first = sandbox.store.generate(
+                    spec["kind"],
+                    int(spec["count"]),
+                    searchable=bool(spec.get("searchable", True)),
+                    age=float(spec.get("age", 0)),
+                )
+                return _ok({"first_id": first})
             if method == "POST" and path == "/_sandbox/config":
                 sandbox.configure(**(json.loads(raw) if raw else {}))
                 return _ok({"ok": True})
@@ -190,6 +199,10 @@ class SandboxServer:
 
     def reset(self) -> None:
         self.sandbox.reset()
+
+    def generate(self, kind: str, count: int, *, searchable: bool = True, age: float = 0) -> int:
+        """`count` more persons or organizations (store.Store.generate); the first new id."""
+        return self.sandbox.store.generate(kind, count, searchable=searchable, age=age)
 
     def configure(self, **options: Any) -> None:
         self.sandbox.configure(**options)

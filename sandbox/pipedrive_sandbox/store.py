@@ -10,7 +10,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from . import times
 from .errors import ApiError
+from .ordering import Order
 from .search_docs import SEARCHABLE_KINDS, build_doc
 from .search_index import SearchIndex
 from .seed import ENTITY_KINDS, load_seed
@@ -58,6 +60,8 @@ class Store:
             self.seed = load_seed(self.seed_path)
             self.entities: dict[str, dict[Any, dict[str, Any]]] = {kind: {} for kind in ENTITY_KINDS}
             self._next_id = dict.fromkeys(ENTITY_KINDS, 1)
+            # What v2 lists walk (ordering.py): ids in order, and by last update_time.
+            self.orders = {kind: Order() for kind in ENTITY_KINDS}
             self.index.clear()
             for kind, items in self.seed["entities"].items():
                 for item in items:
@@ -85,8 +89,48 @@ class Store:
         if isinstance(item["id"], int):
             self._next_id[kind] = max(self._next_id[kind], item["id"] + 1)
         self.entities[kind][item["id"]] = item
+        self._ordered(kind, item)
         self._reindex(kind, item, now=index_now)
         return item
+
+    def _ordered(self, kind: str, item: dict[str, Any]) -> None:
+        moment = times.parse(item.get("update_time"))
+        self.orders[kind].written(item["id"], None if moment is None else moment.timestamp())
+
+    def generate(
+        self, kind: str, count: int, *, domain: str = "bulk.example", searchable: bool = True, age: float = 0
+    ) -> int:
+        """`count` more persons or organizations in the API's shape (benchmarks of big accounts), each
+        with its own name (and, for persons, email `person<id>@<domain>`), stamped now; returns the first
+        new id. `searchable` False leaves them out of the search index (much faster for millions); `age`:
+        seconds before now their add_time and update_time say."""
+        if kind not in ("persons", "organizations") or count < 1:
+            raise ValueError("generate makes persons or organizations, count >= 1")
+        stamp = times.rfc3339(self.now() - timedelta(seconds=age))
+        owner = self.seed["user"]["id"]
+        with self.lock:
+            first = self._next_id[kind]
+            for entity_id in range(first, first + count):
+                item: dict[str, Any] = {
+                    "id": entity_id,
+                    "name": f"{SINGULAR[kind]} {entity_id}",
+                    "owner_id": owner,
+                    "add_time": stamp,
+                    "update_time": stamp,
+                    "visible_to": 3,
+                    "label_ids": [],
+                    "custom_fields": {},
+                    "is_deleted": False,
+                }
+                if kind == "persons":
+                    email = {"value": f"person{entity_id}@{domain}", "label": "work", "primary": True}
+                    item.update(emails=[email], phones=[], org_id=None)
+                self.entities[kind][entity_id] = item
+                self._ordered(kind, item)
+                if searchable:
+                    self._reindex(kind, item, now=True)
+            self._next_id[kind] = first + count
+        return first
 
     def _reindex(self, kind: str, item: dict[str, Any], *, now: bool = False) -> None:
         if kind in SEARCHABLE_KINDS:
@@ -131,6 +175,7 @@ class Store:
         with self.lock:
             item = self.get(kind, entity_id)
             item.update(changes)
+            self._ordered(kind, item)
             self._reindex(kind, item)
             return item
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import directory, rules, times
 from .errors import ApiError
+from .fast_list import eligible, fast_list
 from .paging import Result, cursor_page, int_param, ok
 from .plans import visible_to_options
 from .sanitize import sanitize_html
@@ -126,6 +127,24 @@ def _deal_statuses(query: dict[str, str]) -> set[str] | None:
 
 
 def _list(store: Store, kind: str, query: dict[str, str], *, archived: bool = False) -> Result:
+    status, body = (fast_list if eligible(kind, query) else _slow_list)(store, kind, query, archived=archived)
+    return status, {**body, "data": _custom_fields(body["data"], query)}
+
+
+def _custom_fields(items: list[dict[str, Any]], query: dict[str, str]) -> list[dict[str, Any]]:
+    """`custom_fields`: only the custom fields asked for (at most 15 keys), for a smaller answer."""
+    if not query.get("custom_fields"):
+        return items
+    wanted = set(query["custom_fields"].split(","))
+    if len(wanted) > 15:
+        raise ApiError(400, "Parameter 'custom_fields' takes at most 15 keys")
+    for item in items:
+        if isinstance(item.get("custom_fields"), dict):
+            item["custom_fields"] = {k: v for k, v in item["custom_fields"].items() if k in wanted}
+    return items
+
+
+def _slow_list(store: Store, kind: str, query: dict[str, str], *, archived: bool = False) -> Result:
     items = store.listed(kind, archived=archived)  # deals: archived ones only on /deals/archived
     statuses = _deal_statuses(query) if kind == "deals" else None
     if statuses is not None:

@@ -169,3 +169,38 @@ def test_log_limit_keeps_the_newest_entries(sandbox_factory):
         call(sandbox, "GET", "/api/v1/users/me")
     assert [entry["seq"] for entry in sandbox.log()] == [3, 4, 5]
     assert sandbox.counters()["requests"] == 5
+
+
+def test_generate_seeds_a_big_account_that_lists_in_o_page(sandbox):
+    import time
+
+    import requests
+
+    sandbox.configure(rate_limits=False)
+    response = requests.post(
+        f"{sandbox.url}/_sandbox/generate", json={"kind": "persons", "count": 20_000, "searchable": False}
+    )
+    assert response.json() == {"first_id": 1}
+    headers = {"x-api-token": sandbox.token}
+    started = time.perf_counter()
+    ids, cursor, pages = [], None, 0
+    while True:
+        params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        body = requests.get(f"{sandbox.url}/api/v2/persons", params=params, headers=headers).json()
+        ids += [item["id"] for item in body["data"]]
+        pages += 1
+        cursor = body["additional_data"]["next_cursor"]
+        if not cursor:
+            break
+    assert ids == list(range(1, 20_001)) and pages == 40
+    assert body["data"][-1]["emails"][0]["value"] == "person20000@bulk.example"
+    assert time.perf_counter() - started < 20
+    sandbox.configure(clock_offset=3600)  # an hour later
+    requests.patch(f"{sandbox.url}/api/v2/persons/7", json={"name": "Seven"}, headers=headers)
+    requests.delete(f"{sandbox.url}/api/v2/persons/9", headers=headers)
+    stamp = requests.get(f"{sandbox.url}/api/v2/persons/7", headers=headers).json()["data"]["update_time"]
+    changed = requests.get(
+        f"{sandbox.url}/api/v2/persons", params={"updated_since": stamp, "limit": 5}, headers=headers
+    ).json()
+    assert [item["id"] for item in changed["data"]] == [7]
+    assert changed["additional_data"]["next_cursor"] is None

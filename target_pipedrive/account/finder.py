@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..pipedrive.entities import Entity
 from ..pipedrive.errors import PipedriveRequestError
+from .key_index import KeyIndex
+from .ledger.keys import KeyStore
 from .match import MatchField
-from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, EntityIndex, has_value
+from .prefetch import PAGE_SIZE, EntityIndex, has_value
 
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
@@ -73,8 +75,9 @@ class EntityFinder:
     """Looks entities up by match field and remembers what this run found or created.
 
     Where an answer comes from, cheapest first: this run's identity map, the sync ledger (ids found or
-    created by earlier runs), the prefetched list of the entity type, and only then a search or a GET.
-    The `segment` strategy (benchmarks) turns all of that off: a search per lookup, as Segment does.
+    created by earlier runs), the key index (key_index.py: match key → id, kept across runs in the
+    ledger's database, in memory without one), and only then a search or a GET. The `segment` strategy
+    (benchmarks) turns all of that off: a search per lookup, as Segment does.
     """
 
     def __init__(
@@ -85,30 +88,52 @@ class EntityFinder:
         trust_ledger: bool = True,
         prefetch: bool = True,
         identity_map: bool = True,
+        key_index: KeyIndex | None = None,
     ) -> None:
         self._client = client
         self._ledger = ledger
         self._trust_ledger = trust_ledger and ledger is not None
-        self._prefetch = prefetch
         self._identity_map = identity_map
         self._known: dict[tuple[str, str, str], int] = {}
-        self._indexes: dict[str, EntityIndex] = {}
+        # The reverse of _known, so that forgetting a stale id does not scan every key known.
+        self._keys_of: dict[tuple[str, int], set[tuple[str, str, str]]] = {}
+        self._keys: KeyIndex | None = None
+        if prefetch:
+            account = getattr(client, "base_url", "memory")
+            self._keys = key_index or KeyIndex(client, KeyStore.in_memory(account), normalize)
         # Archived entities (deals): left out of the lists, listed apart, read only when a lookup
         # misses, so that a record for an archived deal never creates a second one.
         self._archived: dict[str, EntityIndex] = {}
         self._archived_ids: set[tuple[str, int]] = set()
-        self._search_tokens: dict[str, int] = {}
         # Entities read one at a time this run (by id, or to merge a list into): (entity, id) → as held.
         self._read: dict[tuple[str, str], dict[str, Any]] = {}
-        # Ids known only from the ledger, not yet confirmed by a write this run.
+        # Ids known only from the ledger or the key index, not yet confirmed by a write this run.
         self._from_ledger: set[tuple[str, int]] = set()
         self._lock = threading.RLock()
 
     def remember(self, match: MatchField, value: str, entity_id: int) -> None:
         if not self._identity_map:
             return
+        key = (match.entity.name, match.key, normalize(match, value))
         with self._lock:
-            self._known[(match.entity.name, match.key, normalize(match, value))] = entity_id
+            old = self._known.get(key)
+            if old is not None and old != entity_id:
+                self._unlink(key, old)
+            self._known[key] = entity_id
+            self._keys_of.setdefault((match.entity.name, entity_id), set()).add(key)
+
+    def _unlink(self, key: tuple[str, str, str], entity_id: int) -> None:
+        held = self._keys_of.get((key[0], entity_id))
+        if held is not None:
+            held.discard(key)
+            if not held:
+                del self._keys_of[key[0], entity_id]
+
+    def holds(self, entity: Entity, entity_id: int | str, kind: str, value: str) -> bool:
+        """Whether this run found or created the entity under `value` as its email or phone match key."""
+        key = (entity.name, kind, normalize(MatchField(entity, kind, kind), value))
+        with self._lock:
+            return value != "" and str(self._known.get(key)) == str(entity_id)
 
     def find(self, match: MatchField, value: str, lookups: Lookups | None = None) -> int | None:
         """The id of the one entity whose match field equals value, None if there is none. `lookups`
@@ -135,9 +160,11 @@ class EntityFinder:
         if match.kind == "id":
             found = self._by_id(match.entity, value)
         else:
-            ids = self._from_index(match, value)
-            if ids is None:
-                ids = self._search(match, value)
+            indexed = self._from_index(match, value)
+            stored = indexed is not None and len(indexed) < 2
+            # Not indexed yet, or ambiguous in an index that may still hold a deleted duplicate (until
+            # its next full listing): Pipedrive's search tells.
+            ids = indexed if indexed is not None and stored else self._search(match, value)
             if len(ids) > 1:
                 listed = ", ".join(str(i) for i in sorted(ids))
                 raise LookupRejected(
@@ -145,6 +172,12 @@ class EntityFinder:
                     "merge them in Pipedrive or match on a field that is unique"
                 )
             found = ids[0] if ids else None
+            if found is not None and stored:
+                # The index may predate a deletion or a merge: like a ledger id, a write that fails on
+                # it forgets it and looks the record up again.
+                lookups.unverified.add((match.entity.name, found))
+                with self._lock:
+                    self._from_ledger.add((match.entity.name, found))
         if found is not None:
             self.remember(match, value, found)
         return found
@@ -184,12 +217,9 @@ class EntityFinder:
             self._from_ledger.discard((entity_name, entity_id))
 
     def current(self, entity: Entity, entity_id: int | str) -> dict[str, Any] | None:
-        """The entity as Pipedrive holds it, when the prefetched list has it or this run read it
-        (None: not known here)."""
+        """The entity as Pipedrive holds it, when this run read it (None: not known here; the key index
+        keeps no values)."""
         with self._lock:
-            index = self._indexes.get(entity.name)
-            if index is not None and isinstance(entity_id, int) and entity_id in index.items:
-                return index.items[entity_id]
             return self._read.get((entity.name, str(entity_id)))
 
     def read(self, entity: Entity, entity_id: int | str, item: dict[str, Any]) -> None:
@@ -198,10 +228,10 @@ class EntityFinder:
             self._read[(entity.name, str(entity_id))] = item
 
     def written(self, entity: Entity, entity_id: int | str, body: dict[str, Any]) -> None:
-        """Keep the prefetched list (and the entities read) current with what this run wrote."""
+        """Keep the key index (the keys written) and the entities read current with what this run wrote."""
+        if self._keys is not None and isinstance(entity_id, int):
+            self._keys.written(entity.name, entity_id, body)
         with self._lock:
-            if (index := self._indexes.get(entity.name)) is not None and isinstance(entity_id, int):
-                index.written(entity_id, body)
             if (held := self._read.get((entity.name, str(entity_id)))) is not None:
                 for key, value in body.items():
                     if key == "custom_fields" and isinstance(value, dict):
@@ -213,28 +243,17 @@ class EntityFinder:
         """An id that turned out not to exist (deleted or merged): out of every cache."""
         with self._lock:
             self._from_ledger.discard((entity_name, entity_id))
-            for key in [k for k, v in self._known.items() if k[0] == entity_name and v == entity_id]:
-                del self._known[key]
-            if (index := self._indexes.get(entity_name)) is not None:
-                index.deleted(entity_id)
+            for key in self._keys_of.pop((entity_name, entity_id), set()):
+                self._known.pop(key, None)
             self._read.pop((entity_name, str(entity_id)), None)
+        if self._keys is not None:
+            self._keys.forget(entity_name, entity_id)
         if self._ledger is not None:
             self._ledger.forget_entity(entity_name, entity_id)
 
     def _from_index(self, match: MatchField, value: str) -> list[int] | None:
-        """The ids the prefetched list has for value, or None when it is not (yet) worth relying on."""
-        if not self._prefetch:
-            return None
-        name = match.entity.name
-        with self._lock:
-            index = self._indexes.setdefault(name, EntityIndex(match.entity, normalize))
-            searched = self._search_tokens.get(name, 0)
-            while not index.complete and index.pages * PAGE_TOKENS < searched + SEARCH_TOKENS:
-                self._load_page(index)
-            if not index.complete:
-                self._search_tokens[name] = searched + SEARCH_TOKENS
-                return None
-            return sorted(index.ids(match, value))
+        """The ids the key index has for value, or None when it cannot tell (not complete yet)."""
+        return None if self._keys is None else self._keys.ids(match, value)
 
     def _load_page(self, index: EntityIndex, path: str | None = None) -> None:
         params: dict[str, Any] = {"limit": PAGE_SIZE}

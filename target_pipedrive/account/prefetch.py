@@ -1,13 +1,8 @@
-"""Bulk prefetch: one entity type listed 500 a page and indexed by match field, instead of a search a record.
+"""Reading match values off listed entities (the key index, the archived deals' list) and search hits.
 
-A v2 list page costs 10 tokens and holds 500 entities; a search costs 20 tokens, finds one value and
-sits behind a 10-per-2-s burst limit and an index that lags behind writes. Which is cheaper depends on
-the account's size and on how many lookups the run will make, and neither is known in advance, so the
-finder pages in as it goes, like renting skis: it loads a page only while the tokens spent on pages stay
-below those spent on searches plus one search. An account that fits in one page costs 10 tokens for the
-whole run; a huge account costs at most about twice what searching alone would have, and once the last
-page is in, every lookup is answered locally. The list is consistent (it has no index lag); what this
-run writes is merged into it, so it stays current for the rest of the run.
+A v2 list page holds 500 entities for 10 tokens; a search costs 20 tokens for one value. The key index
+(key_index.py) lists; EntityIndex holds a list in memory for the run, used for the archived deals a
+lookup that missed must still rule out.
 """
 
 from __future__ import annotations
@@ -19,8 +14,6 @@ from ..pipedrive.entities import Entity
 from .match import MatchField
 
 PAGE_SIZE = 500
-PAGE_TOKENS = 10
-SEARCH_TOKENS = 20
 
 Normalize = Callable[[MatchField, str], str]
 

@@ -142,6 +142,7 @@ class PipedriveClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str | None = None,
+        max_budget_share: float = 1.0,
     ) -> None:
         """`burst_limit`: requests per 2 s; None learns it from x-ratelimit-limit, starting at Lite's 20.
 
@@ -152,7 +153,7 @@ class PipedriveClient:
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
         self.logger = logger or logging.getLogger("target_pipedrive.http")
-        self.stats = ClientStats()
+        self.stats = ClientStats(max_budget_share)  # a share below 1 caps the run's tokens a day
         # Pipedrive's clock, read off every answer: lost-create recovery asks in Pipedrive's time.
         self.server_clock = ServerClock()
         self._timeouts = (min(timeout, _MAX_CONNECT_TIMEOUT), timeout)
@@ -248,8 +249,9 @@ class PipedriveClient:
         while True:
             attempt += 1
             self._pacer.wait_turn(search)
-            # Another thread may have hit the daily budget while this one waited.
+            # Another thread may have hit the daily budget (or the run's share of it) while this one waited.
             self._raise_if_stopped()
+            self.stats.within_share(method, path)
             outcome = self._attempt(method, path, _query(params), body, data, attempt)
             if isinstance(outcome, ApiResponse):
                 return replace(outcome, in_doubt=True) if in_doubt else outcome

@@ -101,6 +101,21 @@ class DailyBudgetExhausted(PipedriveError):
         )
 
 
+class BudgetShareSpent(DailyBudgetExhausted):
+    """The run spent its share of the company's daily token budget (`max_budget_share`): it stops as it
+    would on an exhausted budget, leaving the rest to the account's other integrations."""
+
+    def __init__(self, spent: int, limit: int, share: float) -> None:
+        self.retry_after = None
+        PipedriveError.__init__(
+            self,
+            f"This run spent {spent:,} of the company's {limit:,} daily Pipedrive API tokens, its share "
+            f"(max_budget_share {share:g}) of a budget every integration and user of the account draws on. "
+            "The run stopped cleanly: the next run resumes from the last state, and a key-index listing "
+            "from its last page. Raise max_budget_share to let one run spend more.",
+        )
+
+
 class PipedriveUnavailable(PipedriveError):
     """Retries ran out on 5xx, 429, timeouts or connection failures, or the connection cannot work."""
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .costs import token_cost
+from .errors import BudgetShareSpent
 
 
 def operation(method: str, path: str) -> str:
@@ -24,12 +25,16 @@ class ClientStats:
     x-daily-ratelimit-token-remaining header.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_budget_share: float = 1.0) -> None:
+        # The share of the company's daily budget the run may spend (1: no cap but Pipedrive's own).
+        self.max_budget_share = max_budget_share
         self.calls = 0
         self.tokens = 0
         self.retries = 0
         self.throttled_429 = 0
         self.daily_tokens_left: int | None = None
+        # The company's daily budget (x-daily-ratelimit-token-limit), when Pipedrive says it.
+        self.daily_token_limit: int | None = None
         self.by_operation: dict[str, dict[str, int]] = {}
         self._lock = threading.Lock()
         self._thread = threading.local()
@@ -47,6 +52,18 @@ class ClientStats:
             op["tokens"] += cost
             if left.strip().isdigit():
                 self.daily_tokens_left = int(left)
+            limit = (headers or {}).get("x-daily-ratelimit-token-limit", "").strip()
+            if limit.isdigit() and int(limit) > 0:
+                self.daily_token_limit = int(limit)
+
+    def within_share(self, method: str, path: str) -> None:
+        """BudgetShareSpent before a request that would take the run past its share of the daily
+        budget (once Pipedrive has said the budget): every thread's next request raises it too."""
+        with self._lock:
+            limit, spent = self.daily_token_limit, self.tokens
+        share = self.max_budget_share
+        if share < 1 and limit is not None and spent + token_cost(method, path) > share * limit:
+            raise BudgetShareSpent(spent, limit, share)
 
     def thread_totals(self) -> tuple[int, int]:
         """(calls, tokens) this thread sent so far: what one record cost, with others in flight."""

@@ -12,8 +12,10 @@ import time
 from typing import Any
 
 from ..account.catalog import FieldCatalog
-from ..account.finder import EntityFinder
+from ..account.finder import EntityFinder, normalize
+from ..account.key_index import KeyIndex
 from ..account.ledger import Ledger
+from ..account.ledger.keys import KeyStore
 from ..account.runtime import Runtime
 from ..pipedrive.base_url import resolve_base_url
 from ..pipedrive.client import PipedriveClient
@@ -63,6 +65,7 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
         timeout=float(settings.request_timeout),
         max_retries=int(settings.max_retries),
         logger=logger.getChild("http"),
+        max_budget_share=float(settings.max_budget_share) if for_run else 1.0,
         **sped_up_clock(float(settings.clock_speed)),
     )
     segment = for_run and settings.strategy == "segment"
@@ -70,6 +73,17 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
     ledger = None
     if for_run and not segment:
         ledger = open_ledger(settings, base_url, logger)
+    key_index = None
+    if for_run and not segment:
+        # The key index lives in the ledger; a dry run (or no ledger) keeps one in memory for the run.
+        store = (ledger.key_store() if ledger is not None else None) or KeyStore.in_memory(base_url)
+        key_index = KeyIndex(
+            client,
+            store,
+            normalize,
+            full_every_days=float(settings.index_full_refresh_days),
+            full_refresh=full_refresh,
+        )
     return Runtime(
         client=client,
         catalog=FieldCatalog(client),
@@ -80,6 +94,7 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
             trust_ledger=not full_refresh,
             prefetch=not segment,
             identity_map=not segment,
+            key_index=key_index,
         ),
         default_match=settings.match_defaults,
         ledger=ledger,

@@ -91,7 +91,15 @@ class Narrower:
         kinds = {name: policy.merge_kind(action, name, value) for name, value in changed.items()}
         if rules.contacts == "replace":
             kinds = {name: None if kind in ("email", "phone") else kind for name, kind in kinds.items()}
-        if current is None and any(kinds[name] is not None or name in rules.preserve for name in changed):
+        if current is None:
+            changed = {
+                name: value
+                for name, value in changed.items()
+                if not self._held_contacts(entity, write.entity_id, kinds[name], value)
+            }
+        needs_values = any(kinds[name] is not None or name in rules.preserve for name in changed)
+        # Without a ledger no run ever knows what it wrote: it reads (1 token) rather than rewrite (5).
+        if current is None and (needs_values or (changed and self.runtime.ledger is None)):
             # Merging, or checking that a preserved field is empty, needs the entity's values: one GET,
             # which also tells which of the other fields it already holds.
             current = self._read_current(entity, write.entity_id)
@@ -110,6 +118,19 @@ class Narrower:
                 continue
             send[name] = value
         return send
+
+    def _held_contacts(self, entity: Entity, entity_id: int | str, kind: str | None, value: Any) -> bool:
+        """Whether merging these emails (or phones) would change nothing, with no read: the entity was
+        found or created under each of them (its match key), and none brings a label or a primary."""
+        if kind not in ("email", "phone") or not isinstance(value, list) or not value:
+            return False
+        return all(
+            isinstance(item, dict)
+            and not item.get("label")
+            and item.get("primary") is not True
+            and self.runtime.finder.holds(entity, entity_id, kind, str(item.get("value") or ""))
+            for item in value
+        )
 
     def _rules(self, ctx: RecordContext) -> policy.ResolvedPolicy:
         """A mapping's write policy, its field names resolved once per run (start-up checks them)."""

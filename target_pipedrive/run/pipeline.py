@@ -103,7 +103,8 @@ class RecordPipeline:
             # An id remembered from an earlier run is gone (deleted or merged in Pipedrive): forget it
             # and plan the record again from what Pipedrive says now.
             self.logger.info(
-                "Mapping %r: an id from the sync ledger is stale; looking it up again", ctx.mapping
+                "Mapping %r: an id from the sync ledger or the key index is stale; looking it up again",
+                ctx.mapping,
             )
         for entity_name, entity_id in list(ctx.lookups.unverified):
             self.runtime.finder.forget(entity_name, entity_id)

@@ -30,6 +30,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "clock_speed": (1, 1_000, "1 against Pipedrive; the sandbox's speed-up in benchmarks"),
     "outcome_settle": (0, 86_400, "seconds a create of unknown outcome may take to land, e.g. 600"),
     "ledger_lock_wait": (0, 86_400, "seconds to wait for another run on the account, e.g. 300"),
+    "index_full_refresh_days": (0, 365, "days between two full listings of the key index, e.g. 7"),
+    "max_budget_share": (0.01, 1, "the share of the daily token budget a run may spend, e.g. 0.5"),
 }
 # The files the run writes, and the setting that names each.
 OUTPUT_FILES = ("reject_file", "dry_run_file", "report_file", "ledger_path")

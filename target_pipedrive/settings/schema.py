@@ -197,13 +197,37 @@ SETTINGS = th.PropertiesList(
         ),
     ),
     th.Property(
+        "index_full_refresh_days",
+        th.NumberType,
+        title="Key index full refresh (days)",
+        default=7,
+        description=(
+            "Days between two full listings of the key index (match key to Pipedrive id, kept in the sync "
+            "ledger). In between, each run lists only the entities changed since the last one "
+            "(`updated_since`), which does not show deletions or merges; a deleted entity the index "
+            "still names costs a failed write and a new lookup. `full_refresh` lists in full as well "
+            "(0 to 365; 0: every run)."
+        ),
+    ),
+    th.Property(
+        "max_budget_share",
+        th.NumberType,
+        title="Share of the daily budget",
+        default=0.5,
+        description=(
+            "The share of the company's daily API token budget (shared by every integration and user "
+            "of the account) one run may spend. A run that reaches it stops cleanly; the next run "
+            "resumes a key-index listing where it stopped (0.01 to 1; 1: no cap but Pipedrive's own)."
+        ),
+    ),
+    th.Property(
         "strategy",
         th.StringType,
         title="Strategy (benchmarks only)",
         default="best",
         allowed_values=["best", "segment"],
         description=(
-            "Benchmark setting: leave at `best` (prefetch, in-run identity map, ledger and skip-unchanged). "
+            "Benchmark setting: leave at `best` (key index, in-run identity map, ledger and skip-unchanged). "
             "`segment` runs Segment's algorithm (one search per lookup, then always a write, no cache) as "
             "the benchmarks' baseline."
         ),

@@ -34,6 +34,8 @@ class Settings:
     outcome_settle: float
     ledger_lock_wait: float
     full_refresh: bool
+    index_full_refresh_days: float
+    max_budget_share: float
     strategy: str
     clock_speed: float
     max_in_flight: int

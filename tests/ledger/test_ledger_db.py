@@ -85,7 +85,7 @@ def test_an_earlier_sqlite_ledger_is_migrated(tmp_path):
     ledger.put("marker:m", "k2", "note", 4, "d")
     ledger.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("SELECT value FROM ledger_meta WHERE name = 'schema_version'").fetchone() == ("2",)
+        assert db.execute("SELECT value FROM ledger_meta WHERE name = 'schema_version'").fetchone() == ("3",)
         assert db.execute("SELECT count(*) FROM entries WHERE updated_at IS NOT NULL").fetchone() == (1,)
 
 

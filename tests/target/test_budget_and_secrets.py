@@ -19,7 +19,9 @@ def with_states(count: int) -> list[dict]:
 def test_exhausted_daily_budget_stops_with_the_last_safe_state(tmp_path, sandbox, base_config):
     # The start-up reads and a few creates (5 tokens each) fit; the rest of the 8 do not.
     sandbox.configure(daily_budget=35)
-    run = run_target(tmp_path, base_config | {"mappings": [person_mapping()]}, with_states(8))
+    # The whole budget (the default share, 0.5, would stop the run before Pipedrive does).
+    config = base_config | {"mappings": [person_mapping()], "max_budget_share": 1}
+    run = run_target(tmp_path, config, with_states(8))
     assert run.returncode != 0
     created = len(sandbox.entities("persons"))
     assert 0 < created < 8

@@ -1,4 +1,4 @@
-"""Fewest calls: sync ledger, bulk prefetch, skip-unchanged and the `segment` baseline, over real HTTP."""
+"""Fewest calls: sync ledger, key index, skip-unchanged and the `segment` baseline, over real HTTP."""
 
 from __future__ import annotations
 
@@ -52,13 +52,19 @@ def test_resync_of_unchanged_rows_needs_no_call_and_a_change_one_patch(tmp_path,
     assert five["name"] == "Person Five"
 
 
-def test_without_the_ledger_the_listed_values_still_spare_the_writes(tmp_path, sandbox, base_config):
+def test_without_the_ledger_a_read_by_id_still_spares_the_writes(tmp_path, sandbox, base_config):
+    # The key index keeps no values: with no ledger digest to compare with, the write policy reads each
+    # found entity (1 token) instead of writing it (5 tokens).
     config = base_config | {"mappings": [person_mapping()]}
     assert run_target(tmp_path, config, messages(*PEOPLE)).returncode == 0
     seq = last_seq(sandbox)
     again = run_target(tmp_path, config | {"ledger_path": ""}, messages(*PEOPLE))
     assert again.returncode == 0, again.stderr
-    assert [c for c in calls_since(sandbox, seq) if "Fields" not in c[1]] == [("GET", "/api/v2/persons")]
+    calls = [c for c in calls_since(sandbox, seq) if "Fields" not in c[1]]
+    assert calls[0] == ("GET", "/api/v2/persons")
+    assert sorted(calls[1:]) == sorted(
+        ("GET", f"/api/v2/persons/{p['id']}") for p in sandbox.entities("persons")
+    )
     assert again.summary()["unchanged"] == 6
 
 

@@ -1,4 +1,4 @@
-"""The finder's choice between listing and searching: pages only while they cost less than searches."""
+"""The finder: identity map, ledger ids, the key index (listed in full the first time), then search."""
 
 from __future__ import annotations
 
@@ -50,35 +50,31 @@ def test_a_small_account_is_listed_once_and_never_searched():
     assert (account.pages, account.searches) == (1, 0)
 
 
-def test_a_large_account_is_paged_in_no_faster_than_searches_would_cost():
+def test_a_large_account_is_listed_in_full_once_then_answered_locally():
     account = FakeAccount(5000)  # ten pages
     finder = EntityFinder(account)  # type: ignore[arg-type]
     for n in range(1, 8):
         assert finder.find(EMAIL, f"p{n * 600}@x.example") == n * 600
-        # Tokens on pages (10 each) never run ahead of tokens on searches (20 each) by more than a search.
-        assert account.pages * 10 <= account.searches * 20 + 20
-    assert account.pages == 10  # complete: from here on, every lookup is answered locally
-    searches = account.searches
-    assert finder.find(EMAIL, "p4999@x.example") == 4999
-    assert finder.find(EMAIL, "p1@x.example") == 1
-    assert account.searches == searches
+    assert (account.pages, account.searches) == (10, 0)
+    assert finder.find(EMAIL, "nobody@x.example") is None
+    assert (account.pages, account.searches) == (10, 0)
 
 
 def test_two_listed_entities_with_the_value_are_an_ambiguity():
     account = FakeAccount(3)
-    account.persons[2]["emails"] = [{"value": "P1@x.example"}]
+    account.persons[2]["emails"] = [{"value": "p1@x.example"}]
     with pytest.raises(LookupRejected, match="ids 1, 3"):
         EntityFinder(account).find(EMAIL, "p1@x.example")  # type: ignore[arg-type]
+    assert account.searches == 1  # the index's two ids, confirmed by Pipedrive's search
 
 
-def test_what_the_run_writes_is_merged_into_the_list():
+def test_keys_the_run_writes_are_added_to_the_index_and_no_values_are_kept():
     account = FakeAccount(2)
     finder = EntityFinder(account)  # type: ignore[arg-type]
     assert finder.find(EMAIL, "new@x.example") is None
     finder.written(PERSON, 2, {"emails": [{"value": "new@x.example"}], "name": "Renamed"})
     assert finder.find(EMAIL, "new@x.example") == 2
-    assert finder.find(EMAIL, "p2@x.example") is None
-    assert finder.current(PERSON, 2) == {"id": 2, "emails": [{"value": "new@x.example"}], "name": "Renamed"}
+    assert finder.current(PERSON, 2) is None  # the index holds keys, not values: a GET reads them
 
 
 def test_segment_strategy_searches_every_time():
@@ -101,3 +97,36 @@ def test_ledger_ids_answer_without_a_call_and_are_marked_unverified(tmp_path):
     finder.forget("person", 9)
     assert finder.find(EMAIL, "p9@x.example", Lookups(trust_ledger=False)) is None
     assert ledger.get("id:person:email", "p9@x.example") is None
+
+
+def test_forget_drops_only_the_keys_of_that_id_even_after_a_key_moved():
+    finder = EntityFinder(FakeAccount(0))  # type: ignore[arg-type]
+    for n in range(1, 2001):
+        finder.remember(EMAIL, f"p{n}@x.example", n)
+    finder.remember(EMAIL, "alias@x.example", 7)
+    finder.remember(EMAIL, "moved@x.example", 7)
+    finder.remember(EMAIL, "moved@x.example", 8)  # the key now belongs to 8
+    finder.forget("person", 7)
+    assert finder.find(EMAIL, "moved@x.example") == 8
+    assert finder.find(EMAIL, "p8@x.example") == 8
+    assert finder.find(EMAIL, "p6@x.example") == 6
+    finder.forget("person", 8)
+    assert finder._known.get(("person", "email", "moved@x.example")) is None
+    assert ("person", 7) not in finder._keys_of and ("person", 8) not in finder._keys_of
+
+
+def test_the_ledger_forgets_an_entity_by_its_reverse_map(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite", "http://127.0.0.1:1")
+    ledger.put("id:person:email", "a@x.example", "person", 5)
+    ledger.put("write:People", "a@x.example", "person", 5, "{}")
+    ledger.put("marker:Calls", "m1", "person", 5)
+    ledger.put("id:person:email", "b@x.example", "person", 6)
+    ledger.rename("id:person:email", "b@x.example", "c@x.example")
+    ledger.forget_entity("person", 5)
+    assert ledger.get("id:person:email", "a@x.example") is None
+    assert ledger.get("write:People", "a@x.example") is None
+    assert ledger.get("marker:Calls", "m1") is not None  # markers stay
+    assert ledger.knows("person", 5) and ledger.knows("person", 6)
+    ledger.forget_entity("person", 6)
+    assert not ledger.knows("person", 6)
+    assert ledger.get("id:person:email", "c@x.example") is None

@@ -1,8 +1,9 @@
 """The ledger's tables, its schema version (table `ledger_meta`) and the migrations from earlier ones.
 
 1: the SQLite ledgers before ledger_url (entries only); 2: entries with `updated_at`, the `ledger_meta`
-and `accounts` tables. A ledger of an earlier schema is migrated when a writer opens it, once, under a
-lock (locking.py); a read-only opener (a dry run, a tool) reads it as it is.
+and `accounts` tables; 3: the key index (`index_keys`, `index_state`: keys.py), new tables only. A
+ledger of an earlier schema is migrated when a writer opens it, once, under a lock (locking.py); a
+read-only opener (a dry run, a tool) reads it as it is.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .errors import LedgerUnusable
 from .locking import LOCK_CLASS, MIGRATION_KEY
 
 # The schema this version writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 entries = sa.Table(
@@ -44,6 +45,37 @@ accounts = sa.Table(
     sa.Column("account", sa.Text, primary_key=True),
     sa.Column("first_run", sa.Float),
     sa.Column("last_run", sa.Float),
+)
+# The key index (keys.py): per entity type and match field, a match key (the normalised value, no other
+# value of the entity) → the id of each entity holding it. `generation` is the full listing that last saw
+# the row: when a full listing completes, rows of older generations are entities it no longer lists.
+index_keys = sa.Table(
+    "index_keys",
+    metadata,
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("entity", sa.Text, primary_key=True),
+    sa.Column("field", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("entity_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    # A page replaces its entities' keys by id: with `field` in it, SQLite reads this index, not the
+    # primary key's (which the same three equalities would otherwise pick, scanning the whole index).
+    sa.Index("index_keys_by_id", "account", "entity", "field", "entity_id"),
+)
+# Per entity type and match field: how far the index is (keys.IndexState).
+index_state = sa.Table(
+    "index_state",
+    metadata,
+    sa.Column("account", sa.Text, primary_key=True),
+    sa.Column("entity", sa.Text, primary_key=True),
+    sa.Column("field", sa.Text, primary_key=True),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("since", sa.Text),
+    sa.Column("full_at", sa.Float),
+    sa.Column("cursor", sa.Text),
+    sa.Column("listing_since", sa.Text),
+    sa.Column("listing_from", sa.Text),
+    sa.Column("listing_full", sa.Boolean),
 )
 
 

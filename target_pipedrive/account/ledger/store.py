@@ -7,7 +7,6 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -15,8 +14,10 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .cache import RowCache
 from .engines import make_engine, opening
 from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_message
+from .keys import KeyStore
 from .locking import file_lock, try_advisory_lock, try_file_lock
 from .schema import accounts, entries, knows_account, migrate, table_names
 from .urls import engine_url, ledger_url, shown
@@ -27,9 +28,6 @@ PRELOAD_LIMIT = 500_000
 LOCK_POLL = 0.5
 # A database error of a ledger in use: the run stops cleanly (LedgerFailed).
 DB_ERRORS = (sa.exc.SQLAlchemyError, sqlite3.Error)
-
-# Per (scope, key): (entity, entity_id, digest).
-Cache = dict[tuple[str, str], tuple[str, str, str | None]]
 
 
 class Ledger:
@@ -54,8 +52,7 @@ class Ledger:
         self._memory_only = False
         self._lock_conn: Connection | None = None
         self._lock_file: IO[str] | None = None
-        self._cache: Cache | None = None
-        self._refs: Counter[tuple[str, str]] = Counter()
+        self._cache: RowCache | None = None
         try:
             parsed = engine_url(self.url)
         except Exception as exc:
@@ -96,15 +93,14 @@ class Ledger:
         """Every row of the account in one query, when there are not too many."""
         with self.engine.connect() as conn:
             if "entries" not in table_names(conn):
-                self._cache, self._refs = {}, Counter()
+                self._cache = RowCache()
                 return
             count = conn.execute(
                 sa.select(sa.func.count()).select_from(entries).where(entries.c.account == self.account)
             ).scalar_one()
             if count > PRELOAD_LIMIT and not self._memory_only:
                 return
-            cache: Cache = {}
-            refs: Counter[tuple[str, str]] = Counter()
+            cache = RowCache()
             rows = conn.execute(
                 sa.select(
                     entries.c.scope, entries.c.key, entries.c.entity, entries.c.entity_id, entries.c.digest
@@ -113,9 +109,8 @@ class Ledger:
                 .execution_options(yield_per=10_000)
             )
             for scope, key, entity, entity_id, stored in rows:
-                cache[scope, key] = (entity, entity_id, stored)
-                refs[entity, entity_id] += 1
-        self._cache, self._refs = cache, refs
+                cache.put((scope, key), (entity, entity_id, stored))
+        self._cache = cache
 
     # ----- the run's account -----
 
@@ -230,7 +225,7 @@ class Ledger:
         """Whether any row points at this entity: it belongs to some match key or event already."""
         with self._lock:
             if self._cache is not None:
-                return self._refs.get((entity, str(entity_id)), 0) > 0
+                return self._cache.points_at(entity, str(entity_id))
             try:
                 with self.engine.connect() as conn:
                     row = conn.execute(
@@ -251,7 +246,7 @@ class Ledger:
         """Every row of a scope (the outbox at start-up)."""
         with self._lock:
             if self._cache is not None:
-                return [(key, Entry(row[1], row[2])) for (s, key), row in self._cache.items() if s == scope]
+                return [(key, Entry(row[1], row[2])) for key, row in self._cache.in_scope(scope)]
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(entries.c.key, entries.c.entity_id, entries.c.digest).where(
@@ -284,21 +279,11 @@ class Ledger:
                         )
                     )
             if self._cache is not None:
-                self._drop((scope, key))
-                self._cache[scope, key] = (entity, entity_id, body_digest)
-                self._refs[entity, entity_id] += 1
+                self._cache.put((scope, key), (entity, entity_id, body_digest))
 
     def _row(self, scope: str, key: str) -> tuple[sa.ColumnElement[bool], ...]:
         """The where clause of one row of the account."""
         return (entries.c.account == self.account, entries.c.scope == scope, entries.c.key == key)
-
-    def _drop(self, at: tuple[str, str]) -> None:
-        assert self._cache is not None
-        old = self._cache.pop(at, None)
-        if old is not None:
-            self._refs[old[0], old[1]] -= 1
-            if self._refs[old[0], old[1]] <= 0:
-                del self._refs[old[0], old[1]]
 
     def rename(self, scope: str, old_key: str, new_key: str) -> bool:
         """Move a row to another key, atomically (of two callers, one gets it); never over a row that
@@ -326,7 +311,7 @@ class Ledger:
                         > 0
                     )
             if moved and self._cache is not None:
-                self._cache[scope, new_key] = self._cache.pop((scope, old_key))
+                self._cache.move((scope, old_key), (scope, new_key))
         return moved
 
     def forget(self, scope: str, key: str) -> None:
@@ -337,7 +322,7 @@ class Ledger:
                 with self._writing() as conn:
                     conn.execute(entries.delete().where(*self._row(scope, key)))
             if self._cache is not None:
-                self._drop((scope, key))
+                self._cache.drop((scope, key))
 
     def forget_entity(self, entity: str, entity_id: int | str) -> None:
         """Every row that points at an entity Pipedrive no longer knows (deleted or merged), but its
@@ -357,9 +342,9 @@ class Ledger:
                         )
                     )
             if self._cache is not None:
-                for at, row in list(self._cache.items()):
-                    if row[0] == entity and row[1] == entity_id and not at[0].startswith("marker:"):
-                        self._drop(at)
+                for at in self._cache.of_entity(entity, entity_id):
+                    if not at[0].startswith("marker:"):
+                        self._cache.drop(at)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -372,6 +357,17 @@ class Ledger:
     def _failed(self, exc: BaseException) -> str:
         return failed_message(exc, self.where)
 
+    def key_store(self) -> KeyStore | None:
+        """The key index in this ledger's database (keys.py): read-only for a dry run (None when the
+        ledger has no index yet: the run keeps one of its own in memory)."""
+        if self._memory_only:
+            return None
+        if self.read_only:
+            with self.engine.connect() as conn:
+                if "index_state" not in table_names(conn):
+                    return None
+        return KeyStore(self.engine, self.account, where=self.where, read_only=self.read_only)
+
     # ----- a dry run, the end -----
 
     def work_on_a_copy(self) -> None:
@@ -381,7 +377,7 @@ class Ledger:
             if self._cache is None:
                 self._preload()
             if self._cache is None:
-                self._cache = {}
+                self._cache = RowCache()
         self.read_only = False
 
     def close(self) -> None:

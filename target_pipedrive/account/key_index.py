@@ -1,0 +1,185 @@
+"""The key index: which entity holds a match key, kept in the ledger across runs and refreshed each run.
+
+Per entity type and match field, the first lookup of a run that neither this run's identity map nor the
+ledger's ids answer brings the index up to date, once per run:
+- a full listing (500 entities a page, 10 tokens) when the index was never complete, every
+  `index_full_refresh_days` days and on `full_refresh`: `updated_since` shows neither deletions nor
+  merges, so only a full listing clears the keys of entities that are gone (the rows it did not see);
+- otherwise only what changed since the last refresh (`updated_since`, a moment of Pipedrive's clock:
+  server_clock.py), a page or two on a quiet account.
+A list asks only for the custom field it matches on (`custom_fields`), and the index keeps only ids and
+normalised keys (keys.py). Each page is stored with the listing's progress: a run stopped part-way (its
+share of the daily budget spent) leaves a cursor the next run resumes from. Until a full listing has
+completed, lookups search. A dry run (a read-only ledger) lists nothing into the ledger: it answers
+from the ledger's index where that is complete, else from one it lists into memory. An id the index
+still holds for a deleted entity ends, like any stale id, in
+a 404 on the write, after which the finder forgets it everywhere and looks the record up again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from .ledger.keys import IndexState, KeyStore, Page
+from .match import MatchField
+from .prefetch import PAGE_SIZE, Normalize, candidates, comparable
+
+if TYPE_CHECKING:
+    from ..pipedrive.client import PipedriveClient
+
+# How far before the listing's first request the next refresh starts from: writes in flight while it
+# listed, and the whole seconds of the Date header the server's clock is read from.
+MARGIN = timedelta(seconds=60)
+DAY = 86_400.0
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class KeyIndex:
+    """Thread-safe: one refresh per entity type and match field per run, under a lock."""
+
+    def __init__(
+        self,
+        client: PipedriveClient,
+        store: KeyStore,
+        normalize: Normalize,
+        *,
+        full_every_days: float = 7.0,
+        full_refresh: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self.store = store
+        self._normalize = normalize
+        self._full_every = full_every_days * DAY
+        self._full_refresh = full_refresh
+        self._clock = clock
+        # Per (entity, match key): the match field and, once refreshed this run, its state.
+        self._matches: dict[tuple[str, str], MatchField] = {}
+        self._states: dict[tuple[str, str], IndexState] = {}
+        # Where each index of this run is: the ledger's, or (a dry run on a ledger whose index is not
+        # complete) one in memory, listed like a first run's.
+        self._store_of: dict[tuple[str, str], KeyStore] = {}
+        self._scratch: KeyStore | None = None
+        # Keys of ids that proved stale this run: a deleted entity's, or a merged one's, whose survivor
+        # may hold the key now without the index knowing yet. Those are searched, never taken as absent.
+        self._doubtful: set[tuple[str, str, str]] = set()
+        self._lock = threading.RLock()
+
+    def ids(self, match: MatchField, value: str) -> list[int] | None:
+        """The ids of the entities holding `value`, None while the index is not complete (search)."""
+        state = self._refreshed(match)
+        if not state.complete:
+            return None
+        key = comparable(match, value, self._normalize)
+        if key is None:
+            return []
+        with self._lock:
+            if (match.entity.name, match.key, key) in self._doubtful:
+                return None
+            store = self._store_of[match.entity.name, match.key]
+        return store.ids(match.entity.name, match.key, key)
+
+    def written(self, entity: str, entity_id: int, body: dict[str, Any]) -> None:
+        """Keys this run wrote to an entity, for the indexes refreshed this run (the next refresh lists
+        the entity with all its keys)."""
+        with self._lock:
+            known = [(at, self._matches[at], self._store_of[at]) for at in self._states if at[0] == entity]
+        for at, match, store in known:
+            keys = self._keys(match, body)
+            if keys:
+                store.add(entity, match.key, entity_id, keys, self._states[at].generation)
+
+    def forget(self, entity: str, entity_id: int) -> None:
+        with self._lock:
+            stores = {id(store): store for store in (self.store, *self._store_of.values())}
+        for store in stores.values():
+            held = store.forget(entity, entity_id)
+            with self._lock:
+                self._doubtful.update((entity, field, key) for field, key in held)
+
+    def _keys(self, match: MatchField, item: dict[str, Any]) -> set[str]:
+        found = (comparable(match, raw, self._normalize) for raw in candidates(match, item))
+        return {key for key in found if key is not None}
+
+    def _refreshed(self, match: MatchField) -> IndexState:
+        at = (match.entity.name, match.key)
+        with self._lock:
+            if at not in self._states:
+                self._matches[at] = match
+                store, state = self.store, self.store.state(*at)
+                if store.read_only and not state.complete:
+                    self._scratch = store = self._scratch or KeyStore.in_memory(store.account)
+                    state = store.state(*at)
+                # A dry run answers from the ledger's complete index as the last run left it.
+                self._states[at] = state if store.read_only else self._refresh(match, state, store)
+                self._store_of[at] = store
+            return self._states[at]
+
+    def _start(self, state: IndexState) -> IndexState:
+        """The listing this run makes: the one under way (a full one is always resumed), a new full one
+        when it is due, else the changes since the last refresh."""
+        due = self._full_refresh or state.full_at is None or self._clock() - state.full_at >= self._full_every
+        if state.cursor is not None and (state.listing_full or not due):
+            return state
+        if due:
+            return replace(
+                state,
+                generation=state.generation + 1,
+                cursor=None,
+                listing_full=True,
+                listing_since=None,
+                listing_from=None,
+            )
+        return replace(state, cursor=None, listing_full=False, listing_since=state.since, listing_from=None)
+
+    def _refresh(self, match: MatchField, state: IndexState, store: KeyStore) -> IndexState:
+        entity, field = match.entity.name, match.key
+        state = self._start(state)
+        while True:
+            params: dict[str, Any] = {"limit": PAGE_SIZE}
+            if state.cursor:
+                params["cursor"] = state.cursor
+            if state.listing_since:
+                params["updated_since"] = state.listing_since
+            if match.kind == "custom":
+                params["custom_fields"] = match.key
+            sent_at = datetime.now(timezone.utc)
+            response = self._client.get(match.entity.collection, params)
+            if state.listing_from is None:
+                clock = getattr(self._client, "server_clock", None)
+                server_at = clock.at(sent_at) if clock is not None else None
+                state = replace(state, listing_from=rfc3339((server_at or sent_at) - MARGIN))
+            extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+            page: Page = [
+                (int(item["id"]), set() if item.get("is_deleted") else self._keys(match, item))
+                for item in response.data or []
+                if isinstance(item, dict) and "id" in item
+            ]
+            state = replace(state, cursor=extra.get("next_cursor") or None)
+            if state.cursor is not None:
+                store.store(entity, field, page, state)
+                continue
+            # The last page: a full listing's end also drops the rows it did not see, in one transaction.
+            full = state.listing_full
+            state = self._completed(state)
+            store.store(entity, field, page, state, sweep=full)
+            return state
+
+    def _completed(self, state: IndexState) -> IndexState:
+        full_at = self._clock() if state.listing_full else state.full_at
+        return replace(
+            state,
+            since=state.listing_from,
+            full_at=full_at,
+            listing_since=None,
+            listing_from=None,
+            listing_full=False,
+        )

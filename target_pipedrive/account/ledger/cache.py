@@ -1,0 +1,57 @@
+"""The account's rows held in memory while the writer lock is ours, with a reverse map by entity.
+
+The reverse map keeps every question by entity (does a row point at it, which rows do) independent of
+the number of rows: forgetting the rows of a deleted entity must not scan the account, or a run that
+meets many stale ids slows down as it goes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+# (scope, key) → (entity, entity_id, digest)
+At = tuple[str, str]
+Row = tuple[str, str, str | None]
+
+
+class RowCache:
+    """Not thread-safe: the Ledger calls it under its lock."""
+
+    def __init__(self) -> None:
+        self._rows: dict[At, Row] = {}
+        self._by_entity: dict[tuple[str, str], set[At]] = {}
+
+    def get(self, at: At) -> Row | None:
+        return self._rows.get(at)
+
+    def __contains__(self, at: At) -> bool:
+        return at in self._rows
+
+    def put(self, at: At, row: Row) -> None:
+        self.drop(at)
+        self._rows[at] = row
+        self._by_entity.setdefault((row[0], row[1]), set()).add(at)
+
+    def drop(self, at: At) -> None:
+        old = self._rows.pop(at, None)
+        if old is None:
+            return
+        held = self._by_entity.get((old[0], old[1]))
+        if held is not None:
+            held.discard(at)
+            if not held:
+                del self._by_entity[old[0], old[1]]
+
+    def move(self, old: At, new: At) -> None:
+        row = self._rows.get(old)
+        if row is not None:
+            self.drop(old)
+            self.put(new, row)
+
+    def points_at(self, entity: str, entity_id: str) -> bool:
+        return (entity, entity_id) in self._by_entity
+
+    def of_entity(self, entity: str, entity_id: str) -> list[At]:
+        return list(self._by_entity.get((entity, entity_id), ()))
+
+    def in_scope(self, scope: str) -> Iterator[tuple[str, Row]]:
+        return ((key, row) for (s, key), row in self._rows.items() if s == scope)
