@@ -76,8 +76,9 @@ class EntityFinder:
 
     Where an answer comes from, cheapest first: this run's identity map, the sync ledger (ids found or
     created by earlier runs), the key index (key_index.py: match key → id, kept across runs in the
-    ledger's database, in memory without one), and only then a search or a GET. The `segment` strategy
-    (benchmarks) turns all of that off: a search per lookup, as Segment does.
+    ledger's database; without one, in memory and listed only as far as the searches it saves pay for),
+    and only then a search or a GET. The `segment` strategy (benchmarks) turns all of that off: a search
+    per lookup, as Segment does.
     """
 
     def __init__(

@@ -11,13 +11,23 @@ A list asks only for the custom field it matches on (`custom_fields`), and the i
 normalised keys (keys.py). Each page is stored with the listing's progress: a run stopped part-way (its
 share of the daily budget spent) leaves a cursor the next run resumes from. Until a full listing has
 completed, lookups search. A dry run (a read-only ledger) lists nothing into the ledger: it answers
-from the ledger's index where that is complete, else from one it lists into memory. An id the index
-still holds for a deleted entity ends, like any stale id, in
-a 404 on the write, after which the finder forgets it everywhere and looks the record up again.
+from the ledger's index where that is complete.
+
+An index in memory (no ledger, or a dry run whose ledger's index is not complete) is gone at the end
+of the run, so listing a whole account before the first answer would be paid again by every run: a
+200k-person account costs 4,000 tokens where a run of 10 records needs 10 searches (200 tokens). It
+is listed page by page as lookups come, like renting skis: a page only while the tokens spent on its
+pages stay below those spent on searches plus one search (PAGE_TOKENS, SEARCH_TOKENS); until its last
+page is in, lookups search. A small account costs one page for the run, a huge one at most about twice
+what searching alone would have, and once listed every lookup is answered locally.
+
+An id the index still holds for a deleted entity ends, like any stale id, in a 404 on the write, after
+which the finder forgets it everywhere and looks the record up again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -27,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from .ledger.keys import IndexState, KeyStore, Page
 from .match import MatchField
-from .prefetch import PAGE_SIZE, Normalize, candidates, comparable
+from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, Normalize, candidates, comparable
 
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
@@ -42,8 +52,19 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Rental:
+    """An index in memory, listed as lookups come: the tokens spent on its pages and on the searches
+    made while it was incomplete. The lock lets one lookup at a time list its next pages."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.page_tokens = 0
+        self.search_tokens = 0
+
+
 class KeyIndex:
-    """Thread-safe: one refresh per entity type and match field per run, under a lock."""
+    """Thread-safe: one refresh per entity type and match field per run, under a lock; an index in
+    memory lists its pages under its own lock (Rental)."""
 
     def __init__(
         self,
@@ -65,9 +86,10 @@ class KeyIndex:
         self._matches: dict[tuple[str, str], MatchField] = {}
         self._states: dict[tuple[str, str], IndexState] = {}
         # Where each index of this run is: the ledger's, or (a dry run on a ledger whose index is not
-        # complete) one in memory, listed like a first run's.
+        # complete) one in memory, listed as lookups come (Rental).
         self._store_of: dict[tuple[str, str], KeyStore] = {}
         self._scratch: KeyStore | None = None
+        self._rentals: dict[tuple[str, str], Rental] = {}
         # Keys of ids that proved stale this run: a deleted entity's, or a merged one's, whose survivor
         # may hold the key now without the index knowing yet. Those are searched, never taken as absent.
         self._doubtful: set[tuple[str, str, str]] = set()
@@ -76,6 +98,8 @@ class KeyIndex:
     def ids(self, match: MatchField, value: str) -> list[int] | None:
         """The ids of the entities holding `value`, None while the index is not complete (search)."""
         state = self._refreshed(match)
+        if not state.complete:
+            state = self._rented(match)
         if not state.complete:
             return None
         key = comparable(match, value, self._normalize)
@@ -94,7 +118,11 @@ class KeyIndex:
             known = [(at, self._matches[at], self._store_of[at]) for at in self._states if at[0] == entity]
         for at, match, store in known:
             keys = self._keys(match, body)
-            if keys:
+            if not keys:
+                continue
+            rental = self._rentals.get(at)
+            # After the page in flight, which Pipedrive may have read before this write.
+            with rental.lock if rental is not None else contextlib.nullcontext():
                 store.add(entity, match.key, entity_id, keys, self._states[at].generation)
 
     def forget(self, entity: str, entity_id: int) -> None:
@@ -118,10 +146,34 @@ class KeyIndex:
                 if store.read_only and not state.complete:
                     self._scratch = store = self._scratch or KeyStore.in_memory(store.account)
                     state = store.state(*at)
-                # A dry run answers from the ledger's complete index as the last run left it.
-                self._states[at] = state if store.read_only else self._refresh(match, state, store)
                 self._store_of[at] = store
+                if not store.persistent:
+                    # Listed page by page as lookups come (_rented).
+                    self._rentals[at] = Rental()
+                    self._states[at] = self._start(state)
+                else:
+                    # A dry run answers from the ledger's complete index as the last run left it.
+                    self._states[at] = state if store.read_only else self._refresh(match, state, store)
             return self._states[at]
+
+    def _rented(self, match: MatchField) -> IndexState:
+        """An index in memory after its next pages, as many as the searches made so far pay for; a
+        lookup it still cannot answer counts as a search."""
+        at = (match.entity.name, match.key)
+        with self._lock:
+            rental, store = self._rentals.get(at), self._store_of[at]
+        if rental is None:
+            return self._states[at]
+        with rental.lock:
+            state = self._states[at]
+            while not state.complete and rental.page_tokens < rental.search_tokens + SEARCH_TOKENS:
+                state = self._page(match, state, store)
+                rental.page_tokens += PAGE_TOKENS
+                with self._lock:
+                    self._states[at] = state
+            if not state.complete:
+                rental.search_tokens += SEARCH_TOKENS
+            return state
 
     def _start(self, state: IndexState) -> IndexState:
         """The listing this run makes: the one under way (a full one is always resumed), a new full one
@@ -141,37 +193,44 @@ class KeyIndex:
         return replace(state, cursor=None, listing_full=False, listing_since=state.since, listing_from=None)
 
     def _refresh(self, match: MatchField, state: IndexState, store: KeyStore) -> IndexState:
-        entity, field = match.entity.name, match.key
         state = self._start(state)
         while True:
-            params: dict[str, Any] = {"limit": PAGE_SIZE}
-            if state.cursor:
-                params["cursor"] = state.cursor
-            if state.listing_since:
-                params["updated_since"] = state.listing_since
-            if match.kind == "custom":
-                params["custom_fields"] = match.key
-            sent_at = datetime.now(timezone.utc)
-            response = self._client.get(match.entity.collection, params)
-            if state.listing_from is None:
-                clock = getattr(self._client, "server_clock", None)
-                server_at = clock.at(sent_at) if clock is not None else None
-                state = replace(state, listing_from=rfc3339((server_at or sent_at) - MARGIN))
-            extra = response.additional_data if isinstance(response.additional_data, dict) else {}
-            page: Page = [
-                (int(item["id"]), set() if item.get("is_deleted") else self._keys(match, item))
-                for item in response.data or []
-                if isinstance(item, dict) and "id" in item
-            ]
-            state = replace(state, cursor=extra.get("next_cursor") or None)
-            if state.cursor is not None:
-                store.store(entity, field, page, state)
-                continue
-            # The last page: a full listing's end also drops the rows it did not see, in one transaction.
-            full = state.listing_full
-            state = self._completed(state)
-            store.store(entity, field, page, state, sweep=full)
+            state = self._page(match, state, store)
+            if state.cursor is None:
+                return state
+
+    def _page(self, match: MatchField, state: IndexState, store: KeyStore) -> IndexState:
+        """The listing's next page, stored with its progress: the state after it, completed (no cursor)
+        after the last page."""
+        entity, field = match.entity.name, match.key
+        params: dict[str, Any] = {"limit": PAGE_SIZE}
+        if state.cursor:
+            params["cursor"] = state.cursor
+        if state.listing_since:
+            params["updated_since"] = state.listing_since
+        if match.kind == "custom":
+            params["custom_fields"] = match.key
+        sent_at = datetime.now(timezone.utc)
+        response = self._client.get(match.entity.collection, params)
+        if state.listing_from is None:
+            clock = getattr(self._client, "server_clock", None)
+            server_at = clock.at(sent_at) if clock is not None else None
+            state = replace(state, listing_from=rfc3339((server_at or sent_at) - MARGIN))
+        extra = response.additional_data if isinstance(response.additional_data, dict) else {}
+        page: Page = [
+            (int(item["id"]), set() if item.get("is_deleted") else self._keys(match, item))
+            for item in response.data or []
+            if isinstance(item, dict) and "id" in item
+        ]
+        state = replace(state, cursor=extra.get("next_cursor") or None)
+        if state.cursor is not None:
+            store.store(entity, field, page, state)
             return state
+        # The last page: a full listing's end also drops the rows it did not see, in one transaction.
+        full = state.listing_full
+        state = self._completed(state)
+        store.store(entity, field, page, state, sweep=full)
+        return state
 
     def _completed(self, state: IndexState) -> IndexState:
         full_at = self._clock() if state.listing_full else state.full_at

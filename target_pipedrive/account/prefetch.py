@@ -14,6 +14,8 @@ from ..pipedrive.entities import Entity
 from .match import MatchField
 
 PAGE_SIZE = 500
+PAGE_TOKENS = 10
+SEARCH_TOKENS = 20
 
 Normalize = Callable[[MatchField, str], str]
 

@@ -75,7 +75,8 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
         ledger = open_ledger(settings, base_url, logger)
     key_index = None
     if for_run and not segment:
-        # The key index lives in the ledger; a dry run (or no ledger) keeps one in memory for the run.
+        # The key index lives in the ledger; without one a run keeps one in memory, listed as lookups
+        # come (key_index.py), as does a dry run where the ledger's index is not complete.
         store = (ledger.key_store() if ledger is not None else None) or KeyStore.in_memory(base_url)
         key_index = KeyIndex(
             client,

@@ -1,14 +1,17 @@
-"""The finder: identity map, ledger ids, the key index (listed in full the first time), then search."""
+"""The finder: identity map, ledger ids, the key index (listed in full the first time with a ledger;
+without one, page by page while searches pay for the pages), then search."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from target_pipedrive.account.finder import EntityFinder, LookupRejected, Lookups
+from target_pipedrive.account.finder import EntityFinder, LookupRejected, Lookups, normalize
+from target_pipedrive.account.key_index import KeyIndex
 from target_pipedrive.account.ledger import Ledger
 from target_pipedrive.account.match import MatchField
 from target_pipedrive.pipedrive.entities import PERSON
@@ -47,17 +50,51 @@ def test_a_small_account_is_listed_once_and_never_searched():
     finder = EntityFinder(account)  # type: ignore[arg-type]
     assert [finder.find(EMAIL, f"p{i}@x.example") for i in (3, 77, 120)] == [3, 77, 120]
     assert finder.find(EMAIL, "nobody@x.example") is None
-    assert (account.pages, account.searches) == (1, 0)
+    assert (account.pages, account.searches) == (1, 0)  # without a ledger too: one page for the run
 
 
-def test_a_large_account_is_listed_in_full_once_then_answered_locally():
-    account = FakeAccount(5000)  # ten pages
+def test_without_a_ledger_a_large_account_is_listed_only_as_far_as_searches_pay_for():
+    account = FakeAccount(5000)  # ten pages, 100 tokens
     finder = EntityFinder(account)  # type: ignore[arg-type]
-    for n in range(1, 8):
+    for n in (1, 2, 3):
+        assert finder.find(EMAIL, f"p{n * 1500}@x.example") == n * 1500
+    # Pages while their tokens stay below the searches' plus one search: 3 lookups, at most 80 tokens.
+    assert account.pages * 10 <= 3 * 20 + 20
+    assert (account.pages, account.searches) == (6, 3)
+
+
+def test_without_a_ledger_many_lookups_complete_the_listing_then_answer_locally():
+    account = FakeAccount(5000)
+    finder = EntityFinder(account)  # type: ignore[arg-type]
+    for n in range(1, 6):
         assert finder.find(EMAIL, f"p{n * 600}@x.example") == n * 600
-    assert (account.pages, account.searches) == (10, 0)
+    assert (account.pages, account.searches) == (10, 4)  # the fifth lookup's pages completed it
+    for n in range(1, 200):
+        assert finder.find(EMAIL, f"p{n * 25}@x.example") == n * 25
     assert finder.find(EMAIL, "nobody@x.example") is None
-    assert (account.pages, account.searches) == (10, 0)
+    assert (account.pages, account.searches) == (10, 4)
+
+
+def test_without_a_ledger_lookups_on_many_threads_list_each_page_once():
+    account = FakeAccount(5000)
+    finder = EntityFinder(account)  # type: ignore[arg-type]
+    wanted = list(range(7, 5000, 37))
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda n: finder.find(EMAIL, f"p{n}@x.example"), wanted))
+    assert found == wanted
+    assert account.pages == 10  # every page listed once, none twice
+    assert account.searches <= 5
+
+
+def test_with_a_ledger_the_first_lookup_lists_the_whole_account(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite", "http://127.0.0.1:1")
+    account = FakeAccount(5000)
+    store = ledger.key_store()
+    assert store is not None and store.persistent
+    finder = EntityFinder(account, key_index=KeyIndex(account, store, normalize))  # type: ignore[arg-type]
+    assert finder.find(EMAIL, "p4999@x.example") == 4999
+    assert (account.pages, account.searches) == (10, 0)  # paid once, then refreshed with updated_since
+    ledger.close()
 
 
 def test_two_listed_entities_with_the_value_are_an_ambiguity():

@@ -3,6 +3,7 @@ again after N days or on full_refresh, stale ids forgotten, and a listing stoppe
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from target_pipedrive.account.finder import EntityFinder, normalize
 from target_pipedrive.account.key_index import DAY, KeyIndex
 from target_pipedrive.account.ledger import Ledger
-from target_pipedrive.account.ledger.keys import KeyStore
+from target_pipedrive.account.ledger.keys import IndexState, KeyStore
 from target_pipedrive.account.match import MatchField
 from target_pipedrive.pipedrive.entities import PERSON
 
@@ -188,3 +189,35 @@ def test_a_dry_run_answers_from_a_complete_index_and_lists_into_memory_otherwise
     assert account.requests == []
     assert index.ids(EXTERNAL, "E3") == [3]  # never indexed in the ledger: listed, into memory
     assert len(account.requests) == 2 and dry.count("person", "ext") == 0
+
+
+def test_a_dry_run_lists_into_memory_only_as_far_as_searches_pay_for(tmp_path, store):
+    account = Account(5000)  # ten pages; the ledger's index was never listed
+    dry = Ledger(tmp_path / "l.sqlite", "http://127.0.0.1:1", read_only=True).key_store()
+    assert dry is not None
+    index = run(account, dry)
+    assert index.ids(EMAIL, "p4999@x.example") is None  # two pages in: the finder searches
+    assert [r.get("cursor") for r in account.requests] == [None, "500"]
+    assert index.ids(EMAIL, "p4999@x.example") is None
+    assert len(account.requests) == 4
+    assert store.state("person", "email") == IndexState()  # nothing of it went to the ledger
+
+
+def test_a_key_written_while_a_page_of_an_index_in_memory_is_in_flight_outlives_that_page():
+    account = Account(1000)  # two pages; the second holds person 600 as it was before the write
+    index = KeyIndex(account, KeyStore.in_memory("http://127.0.0.1:1"), normalize)  # type: ignore[arg-type]
+    listed = account.get
+    writer: list[threading.Thread] = []
+
+    def get(path: str, params: dict[str, Any]) -> Any:
+        if params.get("cursor") == "500":
+            body = {"emails": [{"value": "new@x.example"}]}
+            writer.append(threading.Thread(target=index.written, args=("person", 600, body)))
+            writer[0].start()
+            writer[0].join(timeout=0.2)  # done at once unless it waits for this page
+        return listed(path, params)
+
+    account.get = get  # type: ignore[method-assign]
+    assert index.ids(EMAIL, "p1@x.example") == [1]  # the first lookup's 20 tokens: both pages
+    writer[0].join()
+    assert index.ids(EMAIL, "new@x.example") == [600]

@@ -56,13 +56,16 @@ Page = list[tuple[int, set[str]]]  # (entity id, its match keys) per entity list
 
 class KeyStore:
     """Thread-safe. `where` names the database in failure messages; `read_only` (a dry run reading the
-    ledger's index) writes nothing."""
+    ledger's index) writes nothing; not `persistent` (in memory): gone at the end of the run."""
 
-    def __init__(self, engine: Engine, account: str, *, where: str, read_only: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, account: str, *, where: str, read_only: bool = False, persistent: bool = True
+    ) -> None:
         self.engine = engine
         self.account = account
         self.where = where
         self.read_only = read_only
+        self.persistent = persistent
         self._lock = threading.Lock()
 
     @classmethod
@@ -72,7 +75,7 @@ class KeyStore:
             "sqlite://", connect_args={"check_same_thread": False}, poolclass=sa.pool.StaticPool
         )
         metadata.create_all(engine, tables=[index_keys, index_state])
-        return cls(engine, account, where="memory")
+        return cls(engine, account, where="memory", persistent=False)
 
     @contextlib.contextmanager
     def _db(self, write: bool = False) -> Iterator[Connection]:
