@@ -1,5 +1,6 @@
 """The key index over real HTTP: listed in full once, then only what changed; a deleted entity it still
-names is forgotten and looked up again; a run stopped by its budget share resumes the listing."""
+names is forgotten and looked up again; a run stopped by its budget share resumes the listing; without
+a ledger, a run lists only the pages its searches pay for."""
 
 from __future__ import annotations
 
@@ -98,3 +99,23 @@ def test_a_run_stopped_by_its_budget_share_resumes_the_listing(tmp_path, sandbox
     resumed = listings(sandbox, seq)
     assert len(listed) + len(resumed) == 4 and resumed[0].get("cursor")
     assert {p["id"]: p["name"] for p in sandbox.entities("persons")}[1999] == "Late"
+
+
+def test_without_a_ledger_a_few_records_on_a_big_account_list_only_a_few_pages(
+    tmp_path, sandbox, base_config
+):
+    sandbox.generate("persons", 5000)  # ten pages
+    config = base_config | {"mappings": [person_mapping()], "ledger_path": ""}
+    run = run_target(tmp_path, config, messages(*(bulk(n, f"Renamed {n}") for n in (10, 2600, 4990))))
+    assert run.returncode == 0, run.stderr
+    listed, searched = len(listings(sandbox, 0)), searches(sandbox, 0)
+    # A page only while its tokens (10) stay below the searches' (20 each) plus one search.
+    assert 0 < listed < 10 and listed * 10 <= searched * 20 + 20
+    assert not (tmp_path / "ledger.sqlite").exists()
+    names = {p["id"]: p["name"] for p in sandbox.entities("persons")}
+    assert (names[10], names[2600], names[4990], len(names)) == (
+        "Renamed 10",
+        "Renamed 2600",
+        "Renamed 4990",
+        5000,
+    )
