@@ -34,7 +34,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
 import requests
@@ -58,6 +57,7 @@ from .pagination import cursor_pages, offset_pages
 from .redact import protect, release, scrub
 from .retry import seconds_header, wait_after_429, wait_after_failure
 from .server_clock import ServerClock
+from .session import new_session
 from .stats import ClientStats
 
 __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
@@ -70,13 +70,6 @@ _IN_DOUBT = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-
-
-def _user_agent() -> str:
-    try:
-        return f"target-pipedrive/{metadata.version('target-pipedrive')}"
-    except metadata.PackageNotFoundError:
-        return "target-pipedrive"
 
 
 def _checked_token(api_token: str) -> str:
@@ -157,10 +150,7 @@ class PipedriveClient:
         # Set when the run is stopping (SIGTERM): waits end at once and nothing more is sent.
         self._interrupted = threading.Event()
         self._pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=self.wait, logger=self.logger)
-        self._session = requests.Session()
-        self._session.headers.update(
-            {"x-api-token": token, "Accept": "application/json", "User-Agent": user_agent or _user_agent()}
-        )
+        self._session = new_session(self.base_url, token, user_agent)
         protect(token, self.logger)
         self._scrub: Callable[[str], str] = lambda text: scrub(text, token)
         self._release: Callable[[], None] | None = lambda: release(token)

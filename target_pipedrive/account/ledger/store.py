@@ -49,7 +49,6 @@ class Ledger:
         self.setting = setting
         self.account = account
         self.read_only = read_only
-        self.hits = 0
         self._lock = threading.Lock()
         self._memory_only = False
         self._lock_conn: Connection | None = None
@@ -173,15 +172,13 @@ class Ledger:
     # ----- reading rows -----
 
     def get(self, scope: str, key: str) -> Entry | None:
+        # From memory without the lock (a put replaces a row in one step): never behind a commit.
+        cache = self._cache
+        if cache is not None:
+            row = cache.get((scope, key))
+            return Entry(row[1], row[2]) if row is not None else None
         with self._lock:
-            if self._cache is not None:
-                row = self._cache.get((scope, key))
-                found = Entry(row[1], row[2]) if row is not None else None
-            else:
-                found = self._select_one(scope, key)
-            if found is not None:
-                self.hits += 1
-        return found
+            return self._select_one(scope, key)
 
     def _select_one(self, scope: str, key: str) -> Entry | None:
         try:
@@ -220,10 +217,11 @@ class Ledger:
         return found
 
     def has(self, scope: str, key: str) -> bool:
-        """Whether a row exists (not counted as a hit: nothing is saved by knowing it)."""
+        """Whether a row exists (from memory without the lock, as `get`)."""
+        cache = self._cache
+        if cache is not None:
+            return (scope, key) in cache
         with self._lock:
-            if self._cache is not None:
-                return (scope, key) in self._cache
             return self._select_one(scope, key) is not None
 
     def knows(self, entity: str, entity_id: int | str) -> bool:
@@ -284,9 +282,11 @@ class Ledger:
                         )
                     )
             if self._cache is not None:
-                self._drop((scope, key))
+                old = self._cache.get((scope, key))
                 self._cache[scope, key] = (entity, entity_id, body_digest)
                 self._refs[entity, entity_id] += 1
+                if old is not None:
+                    self._unref(old[0], old[1])
 
     def _row(self, scope: str, key: str) -> tuple[sa.ColumnElement[bool], ...]:
         """The where clause of one row of the account."""
@@ -296,9 +296,12 @@ class Ledger:
         assert self._cache is not None
         old = self._cache.pop(at, None)
         if old is not None:
-            self._refs[old[0], old[1]] -= 1
-            if self._refs[old[0], old[1]] <= 0:
-                del self._refs[old[0], old[1]]
+            self._unref(old[0], old[1])
+
+    def _unref(self, entity: str, entity_id: str) -> None:
+        self._refs[entity, entity_id] -= 1
+        if self._refs[entity, entity_id] <= 0:
+            del self._refs[entity, entity_id]
 
     def rename(self, scope: str, old_key: str, new_key: str) -> bool:
         """Move a row to another key, atomically (of two callers, one gets it); never over a row that
