@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..pipedrive.entities import Entity
@@ -39,7 +40,9 @@ class Runtime:
 
     def for_record(self, lookups: Lookups) -> Runtime:
         """The runtime as one record's planner sees it: the run's, with that record's lookups."""
-        return replace(self, lookups=lookups)
+        runtime = copy.copy(self)  # not dataclasses.replace, which runs __init__: once per record
+        runtime.lookups = lookups
+        return runtime
 
     def match_field(self, entity: Entity, wanted: str | None) -> MatchField:
         """The match field named by a record (or the setting, or `id`), resolved once per run."""

@@ -23,11 +23,12 @@ Retries (at most `max_retries`, default 5, after the first attempt):
 - `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
-Thread-safe: the SDK may drain sinks in parallel threads sharing this client.
+Thread-safe; `local_only` makes one thread's work run from memory (ApiNeeded instead of a request).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -43,6 +44,7 @@ from requests.structures import CaseInsensitiveDict
 from .envelope import ApiResponse, error_text, read_json
 from .errors import (
     AccountRefused,
+    ApiNeeded,
     DailyBudgetExhausted,
     PipedriveAuthError,
     PipedriveBlocked,
@@ -106,9 +108,7 @@ def _feature_capping(payload: dict[str, Any] | None) -> str:
 
 def _query(params: dict[str, Any] | None) -> dict[str, Any] | None:
     # Pipedrive wants true/false; requests would send True/False.
-    if not params:
-        return params
-    return {key: (str(value).lower() if isinstance(value, bool) else value) for key, value in params.items()}
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()} if params else params
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,7 @@ class PipedriveClient:
         self._release: Callable[[], None] | None = lambda: release(token)
         self._stopped: Callable[[], PipedriveError] | None = None
         self._lock = threading.Lock()
+        self._thread = threading.local()
 
     def __repr__(self) -> str:
         return f"PipedriveClient({self.base_url!r})"
@@ -192,6 +193,20 @@ class PipedriveClient:
         self._stop(RunInterrupted)
         self._interrupted.set()
 
+    @contextlib.contextmanager
+    def local_only(self) -> Iterator[None]:
+        """This thread sends nothing meanwhile: a request (or `sending`) raises ApiNeeded instead."""
+        self._thread.local_only = True
+        try:
+            yield
+        finally:
+            self._thread.local_only = False
+
+    def sending(self, method: str, path: str) -> None:
+        """A caller about to send (before its own bookkeeping of the request): ApiNeeded if it may not."""
+        if getattr(self._thread, "local_only", False):
+            raise ApiNeeded(method, path)
+
     # The verbs. Paths are full API paths: /api/v2/persons/5, /api/v1/notes.
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
         return self.request("GET", path, params=params)
@@ -218,7 +233,6 @@ class PipedriveClient:
         """Every item of a start/limit-paged v1 list; pagination under additional_data.pagination or flat."""
         return offset_pages(self, path, params)
 
-    # The machinery.
     def request(
         self,
         method: str,
@@ -228,6 +242,7 @@ class PipedriveClient:
         body: dict[str, Any] | None = None,
     ) -> ApiResponse:
         method = method.upper()
+        self.sending(method, path)
         self._raise_if_stopped()
         data = self._encode(method, path, body)
         search = _is_search(path)

@@ -3,6 +3,7 @@ explicitly, to every step up to the request (planning, the write policy, the wri
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,15 @@ class RecordContext:
     refusal: RecordRejected | None = None
     lookups: Lookups = field(default_factory=Lookups)
     marker: Marker | None = None
+    # Said and counted once the record's work through the mapping is over (pipeline.py).
+    warnings: list[str] = field(default_factory=list)
+
+    def fresh(self) -> RecordContext:
+        """The context as routing made it: for work that starts over (on a thread, after a try that
+        needed the API) without what the try learned or changed."""
+        fresh = copy.copy(self)  # not dataclasses.replace: it runs __init__ (the reader thread's path)
+        fresh.lookups, fresh.marker, fresh.warnings = Lookups(), None, []
+        return fresh
 
     @property
     def source(self) -> dict[str, Any]:

@@ -54,6 +54,15 @@ class Dispatcher:
             self._keys[future] = keys
         future.add_done_callback(self._finished)
 
+    def idle(self) -> bool:
+        """No record in flight (a dict's emptiness is read without the lock)."""
+        return not self._keys
+
+    def busy(self, keys: Iterable[str]) -> bool:
+        """Whether a record sharing one of `keys` is still in flight (its work queued or running)."""
+        with self._lock:
+            return any(key in self._last for key in keys)
+
     def drain(self, timeout: float | None = None, *, raise_failure: bool = True) -> int:
         """Wait until every submitted record is done; raise the first fatal error, if any.
 

@@ -34,6 +34,9 @@ class Writer:
 
     def send(self, ctx: RecordContext, write: Write) -> None:
         ledger, intent = self.runtime.ledger, None
+        if self.plan is None:
+            # Before the intent row and any bookkeeping: a thread working from memory hands it on.
+            self.runtime.client.sending(write.method, write.path)
         if self.plan is not None:
             entity_id = self._pretend(ctx, write)
         elif write.method == "POST":
