@@ -149,7 +149,7 @@ class PipedriveClient:
         self._sleep = sleep
         # Set when the run is stopping (SIGTERM): waits end at once and nothing more is sent.
         self._interrupted = threading.Event()
-        self._pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=self.wait, logger=self.logger)
+        self.pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=self.wait, logger=self.logger)
         self._session = new_session(self.base_url, token, user_agent)
         protect(token, self.logger)
         self._scrub: Callable[[str], str] = lambda text: scrub(text, token)
@@ -249,7 +249,7 @@ class PipedriveClient:
         attempt = 0
         while True:
             attempt += 1
-            self._pacer.wait_turn(search)
+            self.pacer.wait_turn(search)
             # Another thread may have hit the daily budget while this one waited.
             self._raise_if_stopped()
             outcome = self._attempt(method, path, _query(params), body, data, attempt)
@@ -269,7 +269,7 @@ class PipedriveClient:
             )
             if outcome.everyone:
                 # The wait itself happens in wait_turn, for all threads (searches only after a search 429).
-                self._pacer.pause(outcome.wait, search=search)
+                self.pacer.pause(outcome.wait, search=search)
             else:
                 self.wait(outcome.wait)
 
@@ -340,7 +340,7 @@ class PipedriveClient:
     ) -> ApiResponse | _Again:
         status, headers = response.status_code, response.headers
         payload = read_json(response)
-        self._pacer.observe(headers, search=_is_search(path))
+        self.pacer.observe(headers, search=_is_search(path))
         created = method == "POST" and status < 300
         self.server_clock.observe(headers, (payload or {}).get("data"), created=created)
         blocked = status == 403 and payload is None

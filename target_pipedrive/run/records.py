@@ -29,6 +29,7 @@ class RecordFlow:
         summary: RunSummary,
         *,
         max_in_flight: int = 1,
+        in_flight: Callable[[int], int] | None = None,
         segment_warehouse: bool = False,
         after_record: Callable[[], None] = lambda: None,
     ) -> None:
@@ -38,7 +39,9 @@ class RecordFlow:
         self.summary = summary
         self.segment_warehouse = segment_warehouse
         self.after_record = after_record
-        self.dispatcher = Dispatcher(max_in_flight) if max_in_flight > 1 else None
+        # max_in_flight is the ceiling; `in_flight(ceiling)` how many work at once now (pacing.py).
+        limit = (lambda: in_flight(max_in_flight)) if in_flight is not None else None
+        self.dispatcher = Dispatcher(max_in_flight, limit) if max_in_flight > 1 else None
         self.identities = EventIdentities()
         # The record the reader thread is routing (between `arrived` and `routed`).
         self._routing: RoutedRecord | None = None
