@@ -75,6 +75,7 @@ class Measurement:
     endpoints: Counter[str] = field(default_factory=Counter)
     uses_api: bool = True  # False for target-jsonl: it has no calls to count
     duplicates: int | None = None  # entities sharing a match key, counted after the run (duplicates.py)
+    steadiness: float | None = None  # records/s of the last 10% ÷ the first 10% (throughput.py)
 
     def per_record(self, value: float, records: int | None = None) -> float:
         count = self.records if records is None else records
