@@ -30,3 +30,12 @@ def test_the_ca_bundle_of_the_environment_is_kept(monkeypatch: pytest.MonkeyPatc
     bundle.write_text("")
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
     assert new_session("https://acme.pipedrive.com", "not-a-token").verify == str(bundle)
+
+
+def test_a_connection_is_kept_for_every_record_in_flight() -> None:
+    from target_pipedrive.settings.checks import RANGES
+
+    adapter = new_session("https://acme.pipedrive.com", "not-a-token").get_adapter(
+        "https://acme.pipedrive.com"
+    )
+    assert adapter._pool_maxsize >= RANGES["max_in_flight"][1]  # type: ignore[attr-defined]
