@@ -3,7 +3,6 @@ explicitly, to every step up to the request (planning, the write policy, the wri
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,9 +52,7 @@ class RecordContext:
     def fresh(self) -> RecordContext:
         """The context as routing made it: for work that starts over (on a thread, after a try that
         needed the API) without what the try learned or changed."""
-        fresh = copy.copy(self)  # not dataclasses.replace: it runs __init__ (the reader thread's path)
-        fresh.lookups, fresh.marker, fresh.warnings = Lookups(), None, []
-        return fresh
+        return RecordContext(self.record, self.mapping, self.action, self.policy, self.payload, self.refusal)
 
     @property
     def source(self) -> dict[str, Any]:
