@@ -28,8 +28,7 @@ LOCK_POLL = 0.5
 # A database error of a ledger in use: the run stops cleanly (LedgerFailed).
 DB_ERRORS = (sa.exc.SQLAlchemyError, sqlite3.Error)
 
-# Per (scope, key): (entity, entity_id, digest).
-Cache = dict[tuple[str, str], tuple[str, str, str | None]]
+Cache = dict[tuple[str, str], tuple[str, str, str | None]]  # (scope, key) → (entity, entity_id, digest)
 
 
 class Ledger:
@@ -54,6 +53,7 @@ class Ledger:
         self._lock_conn: Connection | None = None
         self._lock_file: IO[str] | None = None
         self._cache: Cache | None = None
+        self.load_on_lock = False  # a writer that did not preload: the rows are read once it is locked
         self._refs: Counter[tuple[str, str]] = Counter()
         try:
             parsed = engine_url(self.url)
@@ -140,7 +140,7 @@ class Ledger:
                 # What the run before wrote, read now that nobody else writes the account.
                 with self._opening():
                     self.knew_account = self._knows_account()
-                    if self._cache is not None:
+                    if self._cache is not None or self.load_on_lock:
                         self._preload()
                 return
             if time.monotonic() >= deadline:
