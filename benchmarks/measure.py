@@ -76,6 +76,7 @@ class Measurement:
     uses_api: bool = True  # False for target-jsonl: it has no calls to count
     duplicates: int | None = None  # entities sharing a match key, counted after the run (duplicates.py)
     peak_rss_mb: float | None = None  # the target process's own peak resident set (ru_maxrss)
+    steadiness: float | None = None  # records/s of the last 10% ÷ the first 10% (throughput.py)
 
     def per_record(self, value: float, records: int | None = None) -> float:
         count = self.records if records is None else records

@@ -43,8 +43,8 @@ def _scenarios(text: str) -> list[str]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
     p.add_argument("--scenarios", type=_scenarios, default=list(ALL), help="comma-separated, e.g. S1,S2")
-    p.add_argument("--events", type=int, default=5000, help="events of S1-S4 (5000)")
-    p.add_argument("--cpu-events", type=int, default=100_000, help="events of S5 (100000)")
+    p.add_argument("--events", type=int, default=5000, help="events of S1-S4 (5000); S8 writes half as many")
+    p.add_argument("--cpu-events", type=int, default=100_000, help="events of S5, rows of S9 (100000)")
     p.add_argument("--speed", type=float, default=DEFAULT_SPEED, help="the sandbox clock's speed-up")
     p.add_argument(
         "--results", type=Path, default=RESULTS, help="markdown file written (benchmarks/results.md)"

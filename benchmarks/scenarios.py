@@ -30,6 +30,8 @@ TITLES = {
     "S5": "CPU, dry run",
     "S6": "200k-person account, 100 changed",
     "S7": "1M-person account",
+    "S8": "Ultimate, 200 ms latency",
+    "S9": "re-sync, 100k unchanged",
 }
 ALL = tuple(TITLES)
 CHANGED_SHARE = 0.10
@@ -98,19 +100,23 @@ class Context:
         ledger: Path | None,
         speed: float | None = None,
         dry_run: bool = False,
+        **settings: Any,
     ) -> Measurement:
         name = f"{key}-{side}"
         speed = self.speed if speed is None else speed
-        config = target_config(
-            api_url=server.url,
-            api_token=server.token,
-            family=family,
-            strategy=OURS if side == "ours" else BASELINE,
-            ledger=ledger,
-            clock_speed=speed,
-            workdir=self.workdir,
-            run_name=name,
-            dry_run=dry_run,
+        config = (
+            target_config(
+                api_url=server.url,
+                api_token=server.token,
+                family=family,
+                strategy=OURS if side == "ours" else BASELINE,
+                ledger=ledger,
+                clock_speed=speed,
+                workdir=self.workdir,
+                run_name=name,
+                dry_run=dry_run,
+            )
+            | settings
         )
         self.say(f"{name}: {records} records …")
         result = measure_target(
@@ -210,12 +216,14 @@ def run_cpu(ctx: Context) -> ScenarioResult:
             family="mixed",
             input_path=input_path,
             records=ctx.cpu_events,
-            ledger=ctx.workdir / "cpu.ledger.sqlite",
+            ledger=throughput.known_ledger(ctx.workdir / "cpu.ledger.sqlite", server.url),
             speed=1.0,
             dry_run=True,
+            progress_interval=throughput.PROGRESS_EVERY,
         )
     finally:
         server.stop()
+    ours.steadiness = throughput.steadiness(ctx.workdir / "S5-ours.log", ctx.cpu_events)
     ctx.say(f"S5-target-jsonl: {ctx.cpu_events} records …")
     jsonl = measure_jsonl(executable, input_path, ctx.cpu_events, workdir=ctx.workdir, timeout=ctx.timeout)
     ctx.say(f"S5-target-jsonl: {jsonl.wall_seconds:.1f} s wall")
@@ -233,4 +241,11 @@ def run_scenarios(ctx: Context, wanted: set[str]) -> list[ScenarioResult]:
     from .big_accounts import run_big  # S6-S7 (it imports this module)
 
     results += run_big(ctx, wanted)
+    if "S8" in wanted:
+        results.append(throughput.run_ultimate(ctx))
+    if "S9" in wanted:
+        results.append(throughput.run_unchanged(ctx))
     return results
+
+
+from . import throughput  # noqa: E402 (S8 and S9 build on this module's Context)

@@ -8,11 +8,14 @@ import hashlib
 import json
 from typing import Any
 
+# The canonical JSON every fingerprint is taken of (key order does not matter), as json.dumps with
+# these options writes it; one encoder for the run (json.dumps would make one per call).
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+
 
 def digest(body: Any) -> str:
     """A stable fingerprint of a JSON value (key order does not matter)."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_canonical(body).encode()).hexdigest()
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -22,11 +25,7 @@ def field_digest(value: Any) -> str:
     """A short fingerprint of one field's value (16 hex digits: a ledger row holds one per field).
     Cheap on the hot path: a scalar is hashed from its repr (never taken for a list's or object's JSON,
     which start with [ or {), anything else from its JSON."""
-    text = (
-        repr(value)
-        if value.__class__ in _SCALARS
-        else json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    )
+    text = repr(value) if value.__class__ in _SCALARS else _canonical(value)
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 

@@ -25,27 +25,27 @@ Retries (at most `max_retries`, default 5, after the first attempt):
 - `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
-Thread-safe: the SDK may drain sinks in parallel threads sharing this client.
+Thread-safe; `local_only` makes one thread's work run from memory (ApiNeeded instead of a request).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from importlib import metadata
 from typing import Any
 
 import requests
-import urllib3
 from requests.structures import CaseInsensitiveDict
 
 from .envelope import ApiResponse, error_text, read_json
 from .errors import (
     AccountRefused,
+    ApiNeeded,
     DailyBudgetExhausted,
     PipedriveAuthError,
     PipedriveBlocked,
@@ -55,30 +55,19 @@ from .errors import (
     RunInterrupted,
     WriteOutcomeUnknown,
 )
+from .failures import IN_DOUBT, feature_capping, never_sent
 from .pacing import Pacer
 from .pagination import cursor_pages, offset_pages
 from .redact import protect, release, scrub
 from .retry import seconds_header, wait_after_429, wait_after_failure
 from .server_clock import ServerClock
+from .session import new_session
 from .stats import ClientStats
 
 __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
 
 _IDEMPOTENT = frozenset({"GET", "PATCH", "PUT", "DELETE"})
 _MAX_CONNECT_TIMEOUT = 10.0
-_IN_DOUBT = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-
-def _user_agent() -> str:
-    try:
-        return f"target-pipedrive/{metadata.version('target-pipedrive')}"
-    except metadata.PackageNotFoundError:
-        return "target-pipedrive"
 
 
 def _checked_token(api_token: str) -> str:
@@ -95,29 +84,9 @@ def _is_search(path: str) -> bool:
     return path.rstrip("/").endswith("/search") or "/itemSearch" in path
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the connection failed before the request went out (refused, unresolvable, timed out)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
-        return False
-    reason = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)  # requests wraps urllib3's MaxRetryError
-    # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2.
-    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
-
-
-def _feature_capping(payload: dict[str, Any] | None) -> str:
-    """The `code` of a 403 that a limit of the account's plan gives (feature_capping_…), else ""."""
-    code = payload.get("code") if isinstance(payload, dict) else None
-    return code if isinstance(code, str) and code.startswith("feature_capping") else ""
-
-
 def _query(params: dict[str, Any] | None) -> dict[str, Any] | None:
     # Pipedrive wants true/false; requests would send True/False.
-    if not params:
-        return params
-    return {key: (str(value).lower() if isinstance(value, bool) else value) for key, value in params.items()}
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()} if params else params
 
 
 @dataclass(frozen=True)
@@ -160,16 +129,14 @@ class PipedriveClient:
         self._sleep = sleep
         # Set when the run is stopping (SIGTERM): waits end at once and nothing more is sent.
         self._interrupted = threading.Event()
-        self._pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=self.wait, logger=self.logger)
-        self._session = requests.Session()
-        self._session.headers.update(
-            {"x-api-token": token, "Accept": "application/json", "User-Agent": user_agent or _user_agent()}
-        )
+        self.pacer = Pacer(burst_limit, search_limit, clock=clock, sleep=self.wait, logger=self.logger)
+        self._session = new_session(self.base_url, token, user_agent)
         protect(token, self.logger)
         self._scrub: Callable[[str], str] = lambda text: scrub(text, token)
         self._release: Callable[[], None] | None = lambda: release(token)
         self._stopped: Callable[[], PipedriveError] | None = None
         self._lock = threading.Lock()
+        self._thread = threading.local()
 
     def __repr__(self) -> str:
         return f"PipedriveClient({self.base_url!r})"
@@ -206,6 +173,20 @@ class PipedriveClient:
         self._stop(RunInterrupted)
         self._interrupted.set()
 
+    @contextlib.contextmanager
+    def local_only(self) -> Iterator[None]:
+        """This thread sends nothing meanwhile: a request (or `sending`) raises ApiNeeded instead."""
+        self._thread.local_only = True
+        try:
+            yield
+        finally:
+            self._thread.local_only = False
+
+    def sending(self, method: str, path: str) -> None:
+        """A caller about to send (before its own bookkeeping of the request): ApiNeeded if it may not."""
+        if getattr(self._thread, "local_only", False):
+            raise ApiNeeded(method, path)
+
     # The verbs. Paths are full API paths: /api/v2/persons/5, /api/v1/notes.
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResponse:
         return self.request("GET", path, params=params)
@@ -232,7 +213,6 @@ class PipedriveClient:
         """Every item of a start/limit-paged v1 list; pagination under additional_data.pagination or flat."""
         return offset_pages(self, path, params)
 
-    # The machinery.
     def request(
         self,
         method: str,
@@ -242,13 +222,14 @@ class PipedriveClient:
         body: dict[str, Any] | None = None,
     ) -> ApiResponse:
         method = method.upper()
+        self.sending(method, path)
         self._raise_if_stopped()
         data = self._encode(method, path, body)
         search = _is_search(path)
         attempt, in_doubt = 0, False
         while True:
             attempt += 1
-            self._pacer.wait_turn(search)
+            self.pacer.wait_turn(search)
             # Another thread may have hit the daily budget (or the run's share of it) while this one waited.
             self._raise_if_stopped()
             self.stats.within_share(method, path)
@@ -270,7 +251,7 @@ class PipedriveClient:
             )
             if outcome.everyone:
                 # The wait itself happens in wait_turn, for all threads (searches only after a search 429).
-                self._pacer.pause(outcome.wait, search=search)
+                self.pacer.pause(outcome.wait, search=search)
             else:
                 self.wait(outcome.wait)
 
@@ -319,10 +300,10 @@ class PipedriveClient:
             raise PipedriveUnavailable(
                 method, path, "the TLS handshake failed (check api_url and any proxy)", attempt
             ) from None
-        if _never_sent(exc):
+        if never_sent(exc):
             return _Again(wait_after_failure(None, attempt), "could not connect")
         self.stats.sent(method, path, charged=True, headers=None)
-        if not isinstance(exc, _IN_DOUBT):
+        if not isinstance(exc, IN_DOUBT):
             cause = f"the request failed ({type(exc).__name__})"
             raise PipedriveUnavailable(method, path, cause, attempt) from None
         timed_out = isinstance(exc, requests.Timeout)
@@ -341,7 +322,7 @@ class PipedriveClient:
     ) -> ApiResponse | _Again:
         status, headers = response.status_code, response.headers
         payload = read_json(response)
-        self._pacer.observe(headers, search=_is_search(path))
+        self.pacer.observe(headers, search=_is_search(path))
         created = method == "POST" and status < 300
         self.server_clock.observe(headers, (payload or {}).get("data"), created=created)
         blocked = status == 403 and payload is None
@@ -360,9 +341,9 @@ class PipedriveClient:
             # The token is refused for every request: stop, not one reject per record.
             self._stop(lambda: PipedriveAuthError(method, path))
             raise PipedriveAuthError(method, path)
-        if status == 402 or (status == 403 and _feature_capping(payload)):
+        if status == 402 or (status == 403 and feature_capping(payload)):
             refused = AccountRefused(
-                status, method, path, self._scrub(error_text(payload)), _feature_capping(payload)
+                status, method, path, self._scrub(error_text(payload)), feature_capping(payload)
             )
             self._stop(lambda: refused)
             raise refused

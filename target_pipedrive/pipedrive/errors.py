@@ -147,3 +147,12 @@ class WriteOutcomeUnknown(PipedriveError):
         self.timed_out = timed_out
         # The body is personal data: it stays an attribute, out of the message.
         super().__init__(f"{method} {path}: outcome unknown ({cause}); not retried blindly")
+
+
+class ApiNeeded(Exception):
+    """A request asked for while the client answers this thread from memory only (`local_only`): the
+    work that asked it must be done where requests may be sent. Nothing was sent."""
+
+    def __init__(self, method: str, path: str) -> None:
+        self.method, self.path = method, path
+        super().__init__(f"{method} {path}: not sent (this thread works from memory only)")

@@ -6,6 +6,7 @@ per-record rejection naming the mapping and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
@@ -42,6 +43,10 @@ VISIBLE_TO_NAMES_WITHOUT_GROUPS = {
 _VISIBILITY_WORDS = ("owner", "owner_group", "owner_group_and_subgroups", "entire_company")
 
 _HH_MM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# The forms taps send nearly always (2024-01-01T10:00:00Z, …T10:00:00.123+02:00, 2024-01-01 10:00:00):
+# read by the standard library; anything else goes to pendulum's ISO-8601 parser, which is ~20x slower.
+_COMMON_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
@@ -69,6 +74,8 @@ def to_datetime(value: Any) -> datetime:
             )
         return datetime.fromtimestamp(seconds, tz=timezone.utc)
     if isinstance(value, str):
+        if (common := _common_stamp(value.strip())) is not None:
+            return common
         try:
             # Strict ISO-8601 only: "01/12/2026" means a different day on each side of the Atlantic.
             parsed = pendulum.parse(value.strip())
@@ -85,6 +92,20 @@ def to_datetime(value: Any) -> datetime:
     raise ValueError(f"{value!r} is not a timestamp")
 
 
+def _common_stamp(text: str) -> datetime | None:
+    """A timestamp of the common forms in UTC (a naive one is UTC); None for any other text, and for
+    an impossible moment (2024-02-30): pendulum then says what is wrong with it."""
+    if not _COMMON_STAMP.fullmatch(text):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
 def rfc3339(value: Any) -> str:
     """A timestamp in API v2's RFC 3339 form, in UTC: 2024-01-01T10:00:00Z."""
     return to_datetime(value).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -97,9 +118,9 @@ def v1_timestamp(value: Any) -> str:
 
 def date(value: Any) -> str:
     """A calendar date as YYYY-MM-DD; a timestamp keeps its UTC date."""
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
-            return pendulum.from_format(value.strip(), "YYYY-MM-DD").format("YYYY-MM-DD")
+            return dt.date.fromisoformat(value.strip()).isoformat()
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a valid date (YYYY-MM-DD)") from exc
     try:

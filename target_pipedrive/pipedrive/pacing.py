@@ -15,6 +15,7 @@ never teaches the overall limit, and its hints pause searches only, for as long 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -30,8 +31,22 @@ MAX_SEARCH_PENALTY = 60.0  # a search 429's penalty reset (10 s seen live), boun
 BURST = 4  # requests that may leave together; the rest of a window's worth is spread evenly
 
 
+# Records in flight before any answer told the latency, and above rate x latency (latency's spread).
+FIRST_IN_FLIGHT = 4
+IN_FLIGHT_MARGIN = 2
+LATENCY_WEIGHT = 0.1  # of each new answer in the running latency estimate
+
+
 def with_margin(limit: int) -> int:
     return max(1, int(limit * MARGIN))
+
+
+def records_in_flight(rate: float, latency: float, ceiling: int) -> int:
+    """Records in flight that keep a paced rate busy: a request takes `latency` seconds, so rate x
+    latency of them are under way at any moment (Little's law); a record's requests go one after the
+    other, so one record stands for one of them. Plus a margin for latency's spread; at least 1, at
+    most `ceiling` (the max_in_flight setting). More would only wait in the pacer."""
+    return max(1, min(ceiling, math.ceil(rate * latency) + IN_FLIGHT_MARGIN))
 
 
 class SlidingWindow:
@@ -106,6 +121,9 @@ class Pacer:
         self._searches_paused_until = float("-inf")
         self._lock = threading.Lock()
         self._logger = logger or logging.getLogger(__name__)
+        # Seconds from a request's turn to its answer (on the pacer's clock): mean and mean deviation.
+        self._latency: tuple[float, float] | None = None
+        self._sent_at = threading.local()
 
     def wait_turn(self, search: bool = False) -> float:
         """Block until a request may go; returns the seconds waited."""
@@ -123,6 +141,7 @@ class Pacer:
                     self.overall.take(now)
                     if search:
                         self.search.take(now)
+                    self._sent_at.moment = now
                     return waited
             self._sleep(delay)
             waited += delay
@@ -136,8 +155,32 @@ class Pacer:
             else:
                 self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    def in_flight(self, ceiling: int) -> int:
+        """Records in flight for the rate paced now and the latency measured so far (records_in_flight)."""
+        with self._lock:
+            rate, latency = self.overall.limit / self.overall.seconds, self._latency
+        if latency is None:
+            return min(ceiling, FIRST_IN_FLIGHT)
+        mean, spread = latency
+        return records_in_flight(rate, mean + spread, ceiling)
+
+    def _timed(self) -> None:
+        """The answer to this thread's last request is in: its latency joins the running estimate."""
+        sent, self._sent_at.moment = getattr(self._sent_at, "moment", None), None
+        if sent is None:
+            return
+        took = max(0.0, self._clock() - sent)
+        with self._lock:
+            if self._latency is None:
+                self._latency = (took, 0.0)
+            else:
+                mean, spread = self._latency
+                mean += LATENCY_WEIGHT * (took - mean)
+                self._latency = (mean, spread + LATENCY_WEIGHT * (abs(took - mean) - spread))
+
     def observe(self, headers: Mapping[str, str], *, search: bool = False) -> None:
-        """Learn from an answer's rate-limit headers; `search`: the answer of a search request."""
+        """Learn from an answer's rate-limit headers (and its latency); `search`: a search's answer."""
+        self._timed()
         limit = _int_header(headers, "x-ratelimit-limit")
         if self._learn and not search and limit and limit > 0:
             with self._lock:

@@ -154,6 +154,7 @@ def build_run(settings: Settings, logger: logging.Logger) -> Run:
         summary,
         # A dry run has no writes to overlap, and its log reads best in input order.
         max_in_flight=1 if settings.dry_run else int(settings.max_in_flight),
+        in_flight=runtime.client.pacer.in_flight,
         segment_warehouse=settings.segment_warehouse,
         after_record=progress.tick,
     )

@@ -42,8 +42,10 @@ def open_ledger(
         return None
     where, setting_name = location
     dry = settings.dry_run if read_only is None else read_only
-    ledger = Ledger(where, account, read_only=dry, setting=setting_name)
+    # A writer reads the rows once it holds the lock (reading them before too would read them twice).
+    ledger = Ledger(where, account, read_only=dry, setting=setting_name, preload=dry)
     if not dry:
+        ledger.load_on_lock = True
         try:
             ledger.lock_writer(settings.ledger_lock_wait, on_wait=logger.warning)
             ledger.mark_run()

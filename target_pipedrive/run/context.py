@@ -46,6 +46,13 @@ class RecordContext:
     refusal: RecordRejected | None = None
     lookups: Lookups = field(default_factory=Lookups)
     marker: Marker | None = None
+    # Said and counted once the record's work through the mapping is over (pipeline.py).
+    warnings: list[str] = field(default_factory=list)
+
+    def fresh(self) -> RecordContext:
+        """The context as routing made it: for work that starts over (on a thread, after a try that
+        needed the API) without what the try learned or changed."""
+        return RecordContext(self.record, self.mapping, self.action, self.policy, self.payload, self.refusal)
 
     @property
     def source(self) -> dict[str, Any]:

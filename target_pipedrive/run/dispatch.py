@@ -28,11 +28,19 @@ if TYPE_CHECKING:
 
 # Records queued per worker before the reader waits: bounds memory on a fast tap.
 QUEUE_PER_WORKER = 8
+# Seconds between two looks at the number of records that may work at once, while waiting for a turn.
+TURN_POLL = 0.05
 
 
 class Dispatcher:
-    def __init__(self, workers: int) -> None:
+    """`workers` threads (the max_in_flight ceiling), of which at most `limit()` work at once: the
+    count that keeps the paced rate busy at the latency measured so far (pacing.records_in_flight)."""
+
+    def __init__(self, workers: int, limit: Callable[[], int] | None = None) -> None:
         self.workers = workers
+        self._limit = limit or (lambda: workers)
+        self._running = 0
+        self._turns = threading.Condition()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="target-pipedrive")
         self._last: dict[str, Future[None]] = {}
         self._keys: dict[Future[None], list[str]] = {}
@@ -53,6 +61,15 @@ class Dispatcher:
                 self._last[key] = future
             self._keys[future] = keys
         future.add_done_callback(self._finished)
+
+    def idle(self) -> bool:
+        """No record in flight (a dict's emptiness is read without the lock)."""
+        return not self._keys
+
+    def busy(self, keys: Iterable[str]) -> bool:
+        """Whether a record sharing one of `keys` is still in flight (its work queued or running)."""
+        with self._lock:
+            return any(key in self._last for key in keys)
 
     def drain(self, timeout: float | None = None, *, raise_failure: bool = True) -> int:
         """Wait until every submitted record is done; raise the first fatal error, if any.
@@ -87,15 +104,23 @@ class Dispatcher:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
     def _run(self, earlier: set[Future[None]], work: Callable[[], None], line: int) -> None:
+        # The earlier records first, then a turn: a record holding a turn never waits for another.
         wait(earlier)
-        if self._failure is not None:
-            return
+        with self._turns:
+            while self._running >= self._limit():
+                self._turns.wait(TURN_POLL)  # the limit may grow as latency is measured
+            self._running += 1
         try:
-            work()
+            if self._failure is None:
+                work()
         except BaseException as exc:  # handed to the reader thread, which ends the run with it
             with self._lock:
                 if self._failure is None:
                     self._failure, self._unraised, self.failed_line = exc, True, line
+        finally:
+            with self._turns:
+                self._running -= 1
+                self._turns.notify()
 
     def _finished(self, future: Future[None]) -> None:
         with self._lock:

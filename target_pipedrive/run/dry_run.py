@@ -34,6 +34,8 @@ EXAMPLES = 3
 VALUE_WIDTH = 80
 # Not a mapping: records refused before any mapping saw them (input_guard.py).
 BEFORE_MAPPINGS = "(before any mapping)"
+# One encoder for every line of the plan file (json.dumps with options makes one per call).
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 @dataclass
@@ -90,7 +92,7 @@ class DryRunPlan:
         self._mappings: dict[str, _MappingPlan] = {}
 
     def add(self, mapping: str, request: dict[str, Any]) -> None:
-        line = json.dumps({"mapping": mapping, **request}, ensure_ascii=False, default=str)
+        line = _encode({"mapping": mapping, **request})
         with self._lock:
             self.count += 1
             count = self.count
@@ -110,15 +112,22 @@ class DryRunPlan:
 
     def skipped(self, mapping: str, reason: str) -> None:
         with self._lock:
-            self._mappings.setdefault(mapping, _MappingPlan()).skipped[reason] += 1
+            self._plan_of(mapping).skipped[reason] += 1
 
     def rejected(self, mapping: str | None, reason: str) -> None:
         with self._lock:
-            self._mappings.setdefault(mapping or BEFORE_MAPPINGS, _MappingPlan()).rejected[reason] += 1
+            self._plan_of(mapping or BEFORE_MAPPINGS).rejected[reason] += 1
+
+    def _plan_of(self, mapping: str) -> _MappingPlan:
+        """A mapping's plan (with the lock held); made on first use, not on every request."""
+        plan = self._mappings.get(mapping)
+        if plan is None:
+            plan = self._mappings[mapping] = _MappingPlan()
+        return plan
 
     def _note(self, mapping: str, request: dict[str, Any]) -> None:
         """What the request means for people: a create (with its values) or an update (per field)."""
-        plan = self._mappings.setdefault(mapping, _MappingPlan())
+        plan = self._plan_of(mapping)
         method, path, body = request.get("method"), str(request.get("path")), request.get("body") or {}
         collection, _, entity_id = path.rpartition("/")
         entity = BY_COLLECTION.get(path) if method == "POST" else BY_COLLECTION.get(collection)
@@ -141,10 +150,10 @@ class DryRunPlan:
         parts = {
             (kind, self._label(action, name)): (name, value) for name, value in policy.split(body).items()
         }
-        wanted = any(len(plan.fields.get(key, _FieldChanges()).examples) < EXAMPLES for key in parts)
+        wanted = any(key not in plan.fields or len(plan.fields[key].examples) < EXAMPLES for key in parts)
         current = self._current(entity, entity_id, read=wanted)
         for key, (name, value) in parts.items():
-            changes = plan.fields.setdefault(key, _FieldChanges())
+            changes = plan.fields.get(key) or plan.fields.setdefault(key, _FieldChanges())
             changes.count += 1
             if len(changes.examples) < EXAMPLES:
                 old = (

@@ -13,6 +13,8 @@ from ..actions import ACTION_SPECS
 from ..actions.common import given
 from ..pipedrive.server_clock import parse_stamp
 
+# Event keys as json.dumps(…, ensure_ascii=False) writes them, with one encoder for the run.
+_key_text = json.JSONEncoder(ensure_ascii=False).encode
 # The moments a Segment event names (the earliest is taken).
 _EVENT_TIMES = ("timestamp", "originalTimestamp", "sentAt", "receivedAt")
 
@@ -53,8 +55,8 @@ def event_key(source: dict[str, Any], stream: str, occurrence: int = 1, *, hashe
     messageId, or any field that tells the rows apart, avoids that."""
     message_id = source.get("messageId")
     if message_id:
-        return json.dumps([stream, str(message_id)], ensure_ascii=False)
-    return json.dumps([stream, hashed or digest(source), occurrence], ensure_ascii=False)
+        return _key_text([stream, str(message_id)])
+    return _key_text([stream, hashed or digest(source), occurrence])
 
 
 def legacy_event_key(source: dict[str, Any]) -> str:

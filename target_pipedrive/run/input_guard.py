@@ -28,6 +28,7 @@ pipe (the last safe state is emitted, the summary logged) and the CLI exits with
 from __future__ import annotations
 
 import contextlib
+import decimal
 import json
 import logging
 import os
@@ -44,6 +45,9 @@ from singer_sdk.singerlib.json import deserialize_json
 
 from ..mapping.jsvalues import MAX_DEPTH, type_name
 from ..stops import SAFE_STATE, RunTerminated, clean_message, exit_code
+
+# The SDK's reading of a line (floats as Decimal), with one decoder for the run.
+_decode = json.JSONDecoder(parse_float=decimal.Decimal).decode
 
 if TYPE_CHECKING:
     from singer_sdk import Target as _MixinBase
@@ -166,7 +170,9 @@ class GuardedReader(SimpleSingerReader):
         if not text.strip():
             return None
         try:
-            message = deserialize_json(text)
+            # One decoder for every line (the SDK's json.loads builds one per line); json.loads only
+            # for a BOM, which it refuses in its own words.
+            message = deserialize_json(text) if text.startswith("\ufeff") else _decode(text)
         except RecursionError:
             raise InputError("not JSON (nested too deeply)") from None
         except json.JSONDecodeError as exc:

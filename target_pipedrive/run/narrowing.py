@@ -54,7 +54,11 @@ class Narrower:
         digests = policy.digests(parts)
         stored, upgrade = self._stored(ctx.mapping, write, digests)
         changed = [name for name in parts if stored is None or stored.get(name) != digests[name]]
-        send = self._to_send(ctx.action, rules, write, {name: parts[name] for name in changed})
+        send = (
+            self._to_send(ctx.action, rules, write, {name: parts[name] for name in changed})
+            if changed
+            else {}
+        )
         if not send:
             if stored != digests or upgrade:
                 # The digests move on (nothing was sent: the run's view of the entity stays as it is).

@@ -10,7 +10,7 @@ from ..account.runtime import Runtime
 from ..actions import PLANNERS
 from ..actions.common import given
 from ..actions.plan import CREATE_ONLY, UPSERT, Reject, Skip, Skipped, Write, within_mode
-from ..pipedrive.errors import PipedriveRequestError
+from ..pipedrive.errors import ApiNeeded, PipedriveRequestError
 from .context import RecordContext
 from .dry_run import DryRunPlan
 from .identity import marker_of
@@ -46,14 +46,31 @@ class RecordPipeline:
 
     def run(self, ctx: RecordContext) -> None:
         """The record through the mapping, its API calls and tokens counted for the mapping."""
-        self.summary.count(ctx.mapping, matched=1)
         stats = self.runtime.client.stats
         calls, tokens = stats.thread_totals()
         try:
             self._handle(ctx)
         finally:
             after_calls, after_tokens = stats.thread_totals()
-            self.summary.count(ctx.mapping, api_calls=after_calls - calls, tokens=after_tokens - tokens)
+            self._account(ctx, api_calls=after_calls - calls, tokens=after_tokens - tokens)
+
+    def run_here(self, ctx: RecordContext) -> bool:
+        """The record through the mapping from what the run and the ledger know, without the API (an
+        unchanged record, a reject): True when done. False when it needs the API: nothing of it was
+        sent or counted, and a fresh context of it goes through `run` on a thread."""
+        try:
+            with self.runtime.client.local_only():
+                self._handle(ctx)
+        except ApiNeeded:
+            return False
+        self._account(ctx)
+        return True
+
+    def _account(self, ctx: RecordContext, **api: int) -> None:
+        """The mapping matched the record: counted, with its warnings, once its work is over."""
+        self.summary.count(ctx.mapping, matched=1, warnings=len(ctx.warnings), **api)
+        for warning in ctx.warnings:
+            self._log_warning(ctx, warning)
 
     def _handle(self, ctx: RecordContext) -> None:
         if ctx.refusal is not None or ctx.payload is None:
@@ -125,26 +142,29 @@ class RecordPipeline:
             plan = within_mode(ctx.policy.mode, plan, label_of(plan))
         if isinstance(plan, Write):
             plan = self.narrower.narrow(ctx, plan)
-        if isinstance(plan, Skip):
-            self.summary.record_outcome(ctx.mapping, "unchanged", ctx.record.ticket)
-        else:
+        if isinstance(plan, Write):
             entity_id = self.writer.send(ctx, plan)
         if links and not (isinstance(plan, Skip) and ctx.policy.mode == CREATE_ONLY):
-            # Other entities pointed at this one (an organization's person), once it is written.
+            # Other entities pointed at this one (an organization's person), once it is written. On the
+            # reading thread a link that needs the API hands the record on: nothing is counted before.
             created = isinstance(plan, Write) and plan.method == "POST"
             self.warn(ctx, self.linker.link(ctx, entity_id, links, created=created))
+        if isinstance(plan, Skip):
+            self.summary.record_outcome(ctx.mapping, "unchanged", ctx.record.ticket)
 
     def warn(self, ctx: RecordContext, warnings: list[str]) -> None:
-        """Each warning counted per record (the summary's `warnings`), but said once per run and mapping:
-        a warning about the data's shape would otherwise fill the log, one line per record."""
-        for warning in warnings:
-            self.summary.count(ctx.mapping, warnings=1)
-            if self.runtime.first_time(f"warning:{ctx.mapping}:{warning}"):
-                self.logger.warning(
-                    "Mapping %r, %s: %s (said once per run; the summary counts every record)",
-                    ctx.mapping,
-                    ctx.describe(),
-                    warning,
-                )
-            else:
-                self.logger.debug("Mapping %r, %s: %s", ctx.mapping, ctx.describe(), warning)
+        """Kept with the record, counted and said when its work is over (`_account`)."""
+        ctx.warnings.extend(warnings)
+
+    def _log_warning(self, ctx: RecordContext, warning: str) -> None:
+        """Each warning is counted per record (the summary's `warnings`), but said once per run and
+        mapping: a warning about the data's shape would otherwise fill the log, one line per record."""
+        if self.runtime.first_time(f"warning:{ctx.mapping}:{warning}"):
+            self.logger.warning(
+                "Mapping %r, %s: %s (said once per run; the summary counts every record)",
+                ctx.mapping,
+                ctx.describe(),
+                warning,
+            )
+        else:
+            self.logger.debug("Mapping %r, %s: %s", ctx.mapping, ctx.describe(), warning)

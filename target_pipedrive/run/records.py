@@ -29,6 +29,7 @@ class RecordFlow:
         summary: RunSummary,
         *,
         max_in_flight: int = 1,
+        in_flight: Callable[[int], int] | None = None,
         segment_warehouse: bool = False,
         after_record: Callable[[], None] = lambda: None,
     ) -> None:
@@ -38,7 +39,9 @@ class RecordFlow:
         self.summary = summary
         self.segment_warehouse = segment_warehouse
         self.after_record = after_record
-        self.dispatcher = Dispatcher(max_in_flight) if max_in_flight > 1 else None
+        # max_in_flight is the ceiling; `in_flight(ceiling)` how many work at once now (pacing.py).
+        limit = (lambda: in_flight(max_in_flight)) if in_flight is not None else None
+        self.dispatcher = Dispatcher(max_in_flight, limit) if max_in_flight > 1 else None
         self.identities = EventIdentities()
         # The record the reader thread is routing (between `arrived` and `routed`).
         self._routing: RoutedRecord | None = None
@@ -72,21 +75,32 @@ class RecordFlow:
             record.contexts.append(ctx)
 
     def routed(self) -> None:
-        """Every mapping has seen the record being routed: account for it, or dispatch its work."""
+        """Every mapping has seen the record being routed: account for it, or dispatch its work.
+
+        What needs no API call (an unchanged record, a reject) is decided here on the reader thread,
+        unless an earlier record sharing one of its keys is still in flight: what the run knows of
+        that key may be about to change, so the record waits its turn on a thread (per-key order)."""
         record, self._routing = self._routing, None
         if record is None:
             return
         if self.dispatcher is None or not record.contexts:
             self._finished(record.ticket)
             return
-        contexts = list(record.contexts)
+        contexts, keys = list(record.contexts), None
+        # Nothing in flight at all (a re-sync of unchanged rows): no need to know the record's keys.
+        if self.dispatcher.idle() or not self.dispatcher.busy(keys := record_keys(contexts)):
+            while contexts and self.pipeline.run_here(contexts[0].fresh()):
+                contexts.pop(0)
+            if not contexts:
+                self._finished(record.ticket)
+                return
 
         def work() -> None:
             for ctx in contexts:
                 self.pipeline.run(ctx)
             self._finished(record.ticket)
 
-        self.dispatcher.submit(record_keys(contexts), work, record.line)
+        self.dispatcher.submit(record_keys(contexts) if keys is None else keys, work, record.line)
 
     def refuse(self, stream: str, raw: dict[str, Any], reason: str, line: int) -> None:
         """A whole record rejected before routing (a poison record): kept, counted, and the cap checked."""

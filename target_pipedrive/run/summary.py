@@ -61,25 +61,32 @@ class RunSummary:
     def count(self, name: str, **amounts: int) -> None:
         """Add to a mapping's counters (matched, warnings, api_calls, …) from any thread."""
         with self._lock:
-            tally = self.mappings.setdefault(name, MappingTally())
+            tally = self._tally(name)
             for counter, amount in amounts.items():
                 setattr(tally, counter, getattr(tally, counter) + amount)
 
     def count_fields(self, name: str, fields: list[str]) -> None:
         """An update of a mapping sent these fields."""
         with self._lock:
-            counts = self.mappings.setdefault(name, MappingTally()).fields_updated
+            counts = self._tally(name).fields_updated
             for key in fields:
                 counts[key] = counts.get(key, 0) + 1
 
     def mapping(self, name: str) -> MappingTally:
         with self._lock:
-            return self.mappings.setdefault(name, MappingTally())
+            return self._tally(name)
+
+    def _tally(self, name: str) -> MappingTally:
+        """A mapping's tally (with the lock held): made once, not on every count."""
+        tally = self.mappings.get(name)
+        if tally is None:
+            tally = self.mappings[name] = MappingTally()
+        return tally
 
     def record_outcome(self, mapping: str, outcome: str, ticket: RecordTicket) -> None:
         """Tally one mapping's outcome (created/updated/deleted/unchanged/rejected) for a record."""
-        tally = self.mapping(mapping)
         with self._lock:
+            tally = self._tally(mapping)
             setattr(tally, outcome, getattr(tally, outcome) + 1)
             kind = outcome if outcome in ("rejected", "unchanged", "skipped") else "written"
             if ticket.worst is None or _RANK[kind] > _RANK[ticket.worst]:

@@ -38,6 +38,9 @@ class Writer:
     def send(self, ctx: RecordContext, write: Write) -> Any:
         """Send the write and account for it; the id of the entity written (None once deleted)."""
         ledger, intent, in_doubt = self.runtime.ledger, None, False
+        if self.plan is None:
+            # Before the intent row and any bookkeeping: a thread working from memory hands it on.
+            self.runtime.client.sending(write.method, write.path)
         if self.plan is not None:
             entity_id = self._pretend(ctx, write)
         elif write.method == "POST":

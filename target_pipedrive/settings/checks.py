@@ -25,7 +25,7 @@ SECRET = frozenset(name for name, schema in SETTINGS.to_dict()["properties"].ite
 RANGES: dict[str, tuple[float, float, str]] = {
     "request_timeout": (1, 600, "seconds to wait for one answer, e.g. 30"),
     "max_retries": (0, 20, "retries of a failed request, e.g. 5"),
-    "max_in_flight": (1, 32, "records written at the same time, e.g. 4"),
+    "max_in_flight": (1, 32, "records written at the same time, at most; e.g. 32"),
     "progress_interval": (0, 86_400, "seconds between two progress lines, e.g. 5"),
     "clock_speed": (1, 1_000, "1 against Pipedrive; the sandbox's speed-up in benchmarks"),
     "outcome_settle": (0, 86_400, "seconds a create of unknown outcome may take to land, e.g. 600"),

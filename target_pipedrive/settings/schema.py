@@ -246,11 +246,13 @@ SETTINGS = th.PropertiesList(
         "max_in_flight",
         th.IntegerType,
         title="Records in flight",
-        default=4,
+        default=32,
         description=(
-            "Records written at the same time. Records that share a match value or link wait for each "
-            "other, so order is kept where it matters; pacing keeps the total under Pipedrive's rate "
-            "limit. 1 writes one record after the other (1 to 32)."
+            "At most this many records written at the same time. Within it the target keeps as many in "
+            "flight as the plan's rate limit (learned from Pipedrive's answers) times the measured "
+            "latency needs, plus 2. Records that share a match value or link wait for each other, so "
+            "order is kept where it matters; pacing keeps the total under Pipedrive's rate limit. 1 "
+            "writes one record after the other (1 to 32)."
         ),
     ),
     th.Property(

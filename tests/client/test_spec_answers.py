@@ -194,4 +194,4 @@ def test_a_search_429_holds_searches_only(stub):
     assert fake.now - start >= 10.0  # the penalty is honoured
     client.post("/api/v2/persons", {"name": "Jane"})
     # The overall pace learned from the non-search answer only (40 → 32 per 2 s).
-    assert client._pacer.overall.limit == 32
+    assert client.pacer.overall.limit == 32

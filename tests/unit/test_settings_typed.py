@@ -13,7 +13,7 @@ def test_every_setting_has_a_typed_field_and_the_schema_defaults():
     settings = Settings.of({"api_token": "t", "domain": "acme"})
     for name, default in DEFAULTS.items():
         assert getattr(settings, name) == default
-    assert settings.max_in_flight == 4 and settings.request_timeout == 30
+    assert settings.max_in_flight == 32 and settings.request_timeout == 30
 
 
 def test_an_empty_path_turns_the_file_off_and_a_url_wins_over_a_path():

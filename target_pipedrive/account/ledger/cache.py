@@ -14,7 +14,8 @@ Row = tuple[str, str, str | None]
 
 
 class RowCache:
-    """Not thread-safe: the Ledger calls it under its lock."""
+    """Written under the Ledger's lock; `get` and `in` are read without it (the Ledger's lock-free
+    reads), so a row is replaced in one step and is never missing while it is rewritten."""
 
     def __init__(self) -> None:
         self._rows: dict[At, Row] = {}
@@ -27,25 +28,29 @@ class RowCache:
         return at in self._rows
 
     def put(self, at: At, row: Row) -> None:
-        self.drop(at)
+        old = self._rows.get(at)
         self._rows[at] = row
+        if old is not None and (old[0], old[1]) != (row[0], row[1]):
+            self._unlink(at, old)
         self._by_entity.setdefault((row[0], row[1]), set()).add(at)
 
-    def drop(self, at: At) -> None:
-        old = self._rows.pop(at, None)
-        if old is None:
-            return
+    def _unlink(self, at: At, old: Row) -> None:
         held = self._by_entity.get((old[0], old[1]))
         if held is not None:
             held.discard(at)
             if not held:
                 del self._by_entity[old[0], old[1]]
 
+    def drop(self, at: At) -> None:
+        old = self._rows.pop(at, None)
+        if old is not None:
+            self._unlink(at, old)
+
     def move(self, old: At, new: At) -> None:
         row = self._rows.get(old)
         if row is not None:
+            self.put(new, row)  # first: a reader never finds the row under neither key
             self.drop(old)
-            self.put(new, row)
 
     def points_at(self, entity: str, entity_id: str) -> bool:
         return (entity, entity_id) in self._by_entity

@@ -47,12 +47,12 @@ class Ledger:
         self.setting = setting
         self.account = account
         self.read_only = read_only
-        self.hits = 0
         self._lock = threading.Lock()
         self._memory_only = False
         self._lock_conn: Connection | None = None
         self._lock_file: IO[str] | None = None
         self._cache: RowCache | None = None
+        self.load_on_lock = False  # a writer that did not preload: the rows are read once it is locked
         try:
             parsed = engine_url(self.url)
         except Exception as exc:
@@ -136,7 +136,7 @@ class Ledger:
                 # What the run before wrote, read now that nobody else writes the account.
                 with self._opening():
                     self.knew_account = self._knows_account()
-                    if self._cache is not None:
+                    if self._cache is not None or self.load_on_lock:
                         self._preload()
                 return
             if time.monotonic() >= deadline:
@@ -168,15 +168,13 @@ class Ledger:
     # ----- reading rows -----
 
     def get(self, scope: str, key: str) -> Entry | None:
+        # From memory without the lock (a put replaces a row in one step): never behind a commit.
+        cache = self._cache
+        if cache is not None:
+            row = cache.get((scope, key))
+            return Entry(row[1], row[2]) if row is not None else None
         with self._lock:
-            if self._cache is not None:
-                row = self._cache.get((scope, key))
-                found = Entry(row[1], row[2]) if row is not None else None
-            else:
-                found = self._select_one(scope, key)
-            if found is not None:
-                self.hits += 1
-        return found
+            return self._select_one(scope, key)
 
     def _select_one(self, scope: str, key: str) -> Entry | None:
         try:
@@ -215,10 +213,11 @@ class Ledger:
         return found
 
     def has(self, scope: str, key: str) -> bool:
-        """Whether a row exists (not counted as a hit: nothing is saved by knowing it)."""
+        """Whether a row exists (from memory without the lock, as `get`)."""
+        cache = self._cache
+        if cache is not None:
+            return (scope, key) in cache
         with self._lock:
-            if self._cache is not None:
-                return (scope, key) in self._cache
             return self._select_one(scope, key) is not None
 
     def knows(self, entity: str, entity_id: int | str) -> bool:

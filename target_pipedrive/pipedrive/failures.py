@@ -1,0 +1,35 @@
+"""How a failed request is read: whether it went out at all, whether its outcome is in doubt (it may
+have been carried out although no answer came), and whether a refusal is the plan's (feature capping)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+import urllib3
+
+# Failures after which a request may have reached Pipedrive and been carried out.
+IN_DOUBT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def never_sent(exc: requests.RequestException) -> bool:
+    """True when the connection failed before the request went out (refused, unresolvable, timed out)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or isinstance(exc, requests.ReadTimeout):
+        return False
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # requests wraps urllib3's MaxRetryError
+    # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2.
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
+
+
+def feature_capping(payload: dict[str, Any] | None) -> str:
+    """The `code` of a 403 that a limit of the account's plan gives (feature_capping_…), else ""."""
+    code = payload.get("code") if isinstance(payload, dict) else None
+    return code if isinstance(code, str) and code.startswith("feature_capping") else ""

@@ -1,0 +1,37 @@
+"""The requests session of the one client: its headers, and its environment read once."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+import requests
+from requests.adapters import HTTPAdapter
+
+CONNECTIONS = 32
+
+
+def user_agent() -> str:
+    try:
+        return f"target-pipedrive/{metadata.version('target-pipedrive')}"
+    except metadata.PackageNotFoundError:
+        return "target-pipedrive"
+
+
+def new_session(base_url: str, token: str, agent: str | None = None) -> requests.Session:
+    """A session sending the token header (the only credential: no netrc), whose proxies and CA bundle
+    are read from the environment once, here. requests would otherwise look proxies and netrc up on
+    every request, about a third of a request's CPU; every request goes to `base_url`, so one look
+    tells them all."""
+    session = requests.Session()
+    # A kept connection per record in flight (max_in_flight goes up to 32; requests keeps 10).
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=CONNECTIONS, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    found = session.merge_environment_settings(base_url, {}, None, None, None)
+    session.proxies.update(found.get("proxies") or {})
+    session.verify = found.get("verify", True)
+    session.trust_env = False
+    session.headers.update(
+        {"x-api-token": token, "Accept": "application/json", "User-Agent": agent or user_agent()}
+    )
+    return session
