@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import LedgerFailed, failed_message
-from .schema import index_keys, index_state, metadata
+from .schema import index_keys, index_state
 
 _DB_ERRORS = (sa.exc.SQLAlchemyError, sqlite3.Error)
 # Rows per statement when dropping the old keys of a page's entities (below SQLite's variable limit).
@@ -70,12 +70,10 @@ class KeyStore:
 
     @classmethod
     def in_memory(cls, account: str) -> KeyStore:
-        """An index for this run only (no ledger, or a dry run): a SQLite database in memory."""
-        engine = sa.create_engine(
-            "sqlite://", connect_args={"check_same_thread": False}, poolclass=sa.pool.StaticPool
-        )
-        metadata.create_all(engine, tables=[index_keys, index_state])
-        return cls(engine, account, where="memory", persistent=False)
+        """An index for this run only (no ledger, or a dry run): dictionaries, no database."""
+        from ..key_memory import MemoryKeyStore  # it builds on this class
+
+        return MemoryKeyStore(account)
 
     @contextlib.contextmanager
     def _db(self, write: bool = False) -> Iterator[Connection]:
