@@ -12,36 +12,66 @@ from .ledger.keys import IndexState, KeyStore, Page
 
 
 class _Index:
-    """One entity type's index on one match field: key → {id: generation}, and id → keys."""
+    """One entity type's index on one match field. Compact, as a big account may be listed whole: a key
+    maps to its one id (a set only when several entities share it), an id to its generation and its
+    key (a tuple only when it has several); the key strings are shared, not copied."""
 
     def __init__(self) -> None:
-        self.by_key: dict[str, dict[int, int]] = {}
-        self.by_id: dict[int, set[str]] = {}
+        self.by_key: dict[str, int | set[int]] = {}
+        self.by_id: dict[int, tuple[int, str | tuple[str, ...]]] = {}
 
-    def put(self, entity_id: int, key: str, generation: int) -> None:
-        self.by_key.setdefault(key, {})[entity_id] = generation
-        self.by_id.setdefault(entity_id, set()).add(key)
+    def ids(self, key: str) -> list[int]:
+        held = self.by_key.get(key)
+        return [] if held is None else [held] if isinstance(held, int) else sorted(held)
 
-    def drop(self, entity_id: int, keys: Iterable[str] | None = None) -> list[str]:
-        held = self.by_id.get(entity_id, set())
-        dropped = list(held if keys is None else held & set(keys))
-        for key in dropped:
-            held.discard(key)
-            ids = self.by_key.get(key)
-            if ids is not None:
-                ids.pop(entity_id, None)
-                if not ids:
-                    del self.by_key[key]
-        if not held:
+    def keys_of(self, entity_id: int) -> tuple[str, ...]:
+        row = self.by_id.get(entity_id)
+        if row is None:
+            return ()
+        return (row[1],) if isinstance(row[1], str) else row[1]
+
+    def put(self, entity_id: int, keys: Iterable[str], generation: int) -> None:
+        held = set(self.keys_of(entity_id))
+        for key in keys:
+            if key not in held:
+                held.add(key)
+                ids = self.by_key.get(key)
+                if ids is None:
+                    self.by_key[key] = entity_id
+                elif isinstance(ids, int):
+                    self.by_key[key] = {ids, entity_id}
+                else:
+                    ids.add(entity_id)
+        self._set(entity_id, generation, held)
+
+    def _set(self, entity_id: int, generation: int, keys: set[str]) -> None:
+        if not keys:
             self.by_id.pop(entity_id, None)
+            return
+        single = next(iter(keys)) if len(keys) == 1 else tuple(sorted(keys))
+        self.by_id[entity_id] = (generation, single)
+
+    def drop(self, entity_id: int) -> list[str]:
+        """Every key of an entity; the keys it held."""
+        dropped = list(self.keys_of(entity_id))
+        for key in dropped:
+            ids = self.by_key.get(key)
+            if isinstance(ids, set):
+                ids.discard(entity_id)
+                if len(ids) == 1:
+                    self.by_key[key] = next(iter(ids))
+            elif ids == entity_id:
+                del self.by_key[key]
+        self.by_id.pop(entity_id, None)
         return dropped
 
     def sweep(self, generation: int) -> None:
-        """Rows of an older generation: entities a full listing no longer saw."""
-        for key, ids in list(self.by_key.items()):
-            for entity_id, held in list(ids.items()):
-                if held < generation:
-                    self.drop(entity_id, [key])
+        """Entities of an older generation: a full listing no longer saw them."""
+        for entity_id in [i for i, (held, _) in self.by_id.items() if held < generation]:
+            self.drop(entity_id)
+
+    def count(self) -> int:
+        return sum(1 if isinstance(ids, int) else len(ids) for ids in self.by_key.values())
 
 
 class MemoryKeyStore(KeyStore):
@@ -61,11 +91,11 @@ class MemoryKeyStore(KeyStore):
 
     def ids(self, entity: str, field: str, key: str) -> list[int]:
         with self._lock:
-            return sorted(self._index(entity, field).by_key.get(key, {}))
+            return self._index(entity, field).ids(key)
 
     def count(self, entity: str, field: str) -> int:
         with self._lock:
-            return sum(len(ids) for ids in self._index(entity, field).by_key.values())
+            return self._index(entity, field).count()
 
     def state(self, entity: str, field: str) -> IndexState:
         with self._lock:
@@ -76,8 +106,7 @@ class MemoryKeyStore(KeyStore):
             index = self._index(entity, field)
             for entity_id, keys in page:
                 index.drop(entity_id)
-                for key in keys:
-                    index.put(entity_id, key, state.generation)
+                index.put(entity_id, keys, state.generation)
             if sweep:
                 index.sweep(state.generation)
             self._states[entity, field] = replace(state)
@@ -88,9 +117,7 @@ class MemoryKeyStore(KeyStore):
 
     def add(self, entity: str, field: str, entity_id: int, keys: Iterable[str], generation: int) -> None:
         with self._lock:
-            index = self._index(entity, field)
-            for key in set(keys):
-                index.put(entity_id, key, generation)
+            self._index(entity, field).put(entity_id, keys, generation)
 
     def forget(self, entity: str, entity_id: int) -> list[tuple[str, str]]:
         with self._lock:
