@@ -123,6 +123,9 @@ class GuardedReader(SimpleSingerReader):
     def __init__(self) -> None:
         super().__init__()
         self.line_number = 0
+        # Whether the line just read has too few brackets to nest a record beyond MAX_DEPTH (a count
+        # in C, where walking the record is a Python loop); False: walk it.
+        self.line_shallow = False
         self.logger = logging.getLogger("target_pipedrive.input")
         # Set by GuardedInput: logs the failure and ends the run before the exception propagates.
         self.on_failure: Callable[[int, Exception], None] | None = None
@@ -167,6 +170,8 @@ class GuardedReader(SimpleSingerReader):
     def parse(self, raw: bytes | str) -> dict[str, Any] | None:
         """The message on one line; None for a blank line."""
         text = self.decode(raw)
+        # Brackets inside strings count too: the test can only be too careful.
+        self.line_shallow = text.count("{") + text.count("[") <= MAX_DEPTH
         if not text.strip():
             return None
         try:
@@ -290,7 +295,8 @@ class GuardedInput(_MixinBase):
         record = message_dict["record"]
         if not isinstance(record, dict):
             raise InputError(f"RECORD of stream {stream!r}: the record is {type_name(record)}, not an object")
-        if nested_deeper_than(record, MAX_DEPTH):
+        shallow = isinstance(self.message_reader, GuardedReader) and self.message_reader.line_shallow
+        if not shallow and nested_deeper_than(record, MAX_DEPTH):
             # A poison record (no mapping could use it, and hashing it could fail): its reject, not a stop.
             self.refuse_record(stream, record, f"the record is nested more than {MAX_DEPTH} levels deep")
             return

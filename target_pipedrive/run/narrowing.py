@@ -138,8 +138,8 @@ class Narrower:
 
     def _rules(self, ctx: RecordContext) -> policy.ResolvedPolicy:
         """A mapping's write policy, its field names resolved once per run (start-up checks them)."""
-        with self._lock:
-            resolved = self._resolved.get(ctx.mapping)
+        # Read without the lock (a dict's get is atomic): it is taken once per mapping, to fill it.
+        resolved = self._resolved.get(ctx.mapping)
         if resolved is None:
             try:
                 resolved = policy.resolve(ctx.action, ctx.policy, self.runtime.catalog)

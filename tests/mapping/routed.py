@@ -1,5 +1,6 @@
 """Routing one record the way a run does: the target's mapper (run/routing.py) builds the stream's maps
-and each map transforms its own copy of the record, as the SDK's `_process_record_message` does."""
+and each map transforms the record itself, as the target does (TargetPipedrive.route_record): every
+routing here also checks that no mapping changed the record."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ def route(
     """The enabled mappings whose trigger matches the record, each with its payload or its rejection."""
     router = MappingRouter(mappings, {}, logging.getLogger("routed"))
     router.register_raw_stream_schema(stream, {"properties": {}}, None)
-    routed: list[tuple[CompiledMapping, dict[str, Any] | RecordRejected]] = []
-    for stream_map in router.stream_maps[stream]:
-        envelope = stream_map.transform(copy.copy(record))
-        if envelope is not None:
-            routed.append((stream_map.mapping, envelope["rejected"] or envelope["payload"]))
+    by_name = {mapping.name: mapping for mapping in mappings}
+    before = copy.deepcopy(record)
+    routed: list[tuple[CompiledMapping, dict[str, Any] | RecordRejected]] = [
+        (by_name[name], envelope["rejected"] or envelope["payload"])
+        for name, envelope in router.envelopes(stream, record)
+    ]
+    assert record == before, "a mapping changed the record it read"
     return routed
