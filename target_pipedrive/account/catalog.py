@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..pipedrive.entities import Entity
+from .digests import digest
 
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
@@ -79,6 +80,7 @@ class FieldCatalog:
         self._activity_types: dict[str, str] | None = None
         # Every record names the same few fields: resolved once per run.
         self._resolved: dict[tuple[str, str], FieldDef] = {}
+        self._fingerprints: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def fields(self, entity: Entity) -> list[FieldDef]:
@@ -89,6 +91,17 @@ class FieldCatalog:
                 items = self._client.paginate_v2(entity.fields_path, {"limit": 500})
                 self._fields[entity.fields_path] = [_parse_field(item) for item in items]
             return self._fields[entity.fields_path]
+
+    def fingerprint(self, entity: Entity) -> str:
+        """A digest of the entity's field definitions (keys, names, types, options): what turns a
+        mapping's values into the fields it writes (run/payload_memo.py)."""
+        with self._lock:
+            known = self._fingerprints.get(entity.name)
+        if known is None:
+            known = digest([[f.key, f.name, f.type, f.is_custom, f.options] for f in self.fields(entity)])
+            with self._lock:
+                self._fingerprints[entity.name] = known
+        return known
 
     def visibility(self, entity: Entity) -> dict[int, str] | None:
         """The account's `visible_to` choices (number → label), which depend on its plan; None when

@@ -52,6 +52,7 @@ SPEC = ActionSpec(
     ),
     entity="organization",
     segment_slug="createUpdateOrganization",
+    memo_fields=frozenset({"match_field", "match_value", "name", "visible_to", "add_time", "custom_fields"}),
 )
 
 

@@ -72,6 +72,9 @@ SPEC = ActionSpec(
     },
     # Lists merged with what the entity holds, and what tells their items apart.
     merged_lists={"emails": "email", "phones": "phone"},
+    memo_fields=frozenset(
+        {"match_field", "match_value", "name", "email", "phone", "visible_to", "add_time", "custom_fields"}
+    ),
 )
 
 

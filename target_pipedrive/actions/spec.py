@@ -81,6 +81,10 @@ class ActionSpec:
     merged_lists: Mapping[str, str] = field(default_factory=dict)
     # Where a lost create of a v1 entity (notes, leads) is looked for: its body's links, in this order.
     content_links: tuple[str, ...] = ()
+    # The fields whose write depends on nothing but their values and the account's field catalogue
+    # (no link, no user, pipeline or label): a payload of only these, the same as the one the mapping
+    # last wrote to the entity it finds, is unchanged without planning it (run/payload_memo.py).
+    memo_fields: frozenset[str] = frozenset()
 
     def field(self, key: str) -> FieldSpec:
         for spec in self.fields:

@@ -175,12 +175,14 @@ class PipedriveClient:
 
     @contextlib.contextmanager
     def local_only(self) -> Iterator[None]:
-        """This thread sends nothing meanwhile: a request (or `sending`) raises ApiNeeded instead."""
+        """This thread sends nothing meanwhile: a request (or `sending`) raises ApiNeeded instead.
+        Nests: leaving an inner one leaves the outer one in force."""
+        outer = getattr(self._thread, "local_only", False)
         self._thread.local_only = True
         try:
             yield
         finally:
-            self._thread.local_only = False
+            self._thread.local_only = outer
 
     def sending(self, method: str, path: str) -> None:
         """A caller about to send (before its own bookkeeping of the request): ApiNeeded if it may not."""

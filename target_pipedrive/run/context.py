@@ -46,6 +46,8 @@ class RecordContext:
     refusal: RecordRejected | None = None
     lookups: Lookups = field(default_factory=Lookups)
     marker: Marker | None = None
+    # The digest of the payload as planned (payload_memo.py), for the write row; None: not kept.
+    memo: str | None = None
     # Said and counted once the record's work through the mapping is over (pipeline.py).
     warnings: list[str] = field(default_factory=list)
 

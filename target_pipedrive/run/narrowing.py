@@ -17,7 +17,7 @@ from ..actions import policy
 from ..actions.plan import Reject, Skip, Write
 from ..pipedrive.entities import Entity
 from .context import RecordContext
-from .written import WriteMemory, entity_of
+from .written import MEMO_KEY, WriteMemory, entity_of
 
 
 def _legacy_digests(body: dict[str, Any]) -> tuple[str, ...]:
@@ -53,6 +53,7 @@ class Narrower:
             return replace(write, body=policy.join(parts), fields=self._labels(ctx.action, parts))
         digests = policy.digests(parts)
         stored, upgrade = self._stored(ctx.mapping, write, digests)
+        memo = stored.pop(MEMO_KEY, None) if stored is not None else None
         changed = [name for name in parts if stored is None or stored.get(name) != digests[name]]
         send = (
             self._to_send(ctx.action, rules, write, {name: parts[name] for name in changed})
@@ -60,9 +61,9 @@ class Narrower:
             else {}
         )
         if not send:
-            if stored != digests or upgrade:
+            if stored != digests or upgrade or (ctx.memo is not None and memo != ctx.memo):
                 # The digests move on (nothing was sent: the run's view of the entity stays as it is).
-                self.memory.remember(ctx.mapping, replace(write, body=None), write.entity_id)
+                self.memory.remember(ctx.mapping, replace(write, body=None), write.entity_id, memo=ctx.memo)
             return Skip("Pipedrive already holds these values", write.warnings)
         return replace(write, body=policy.join(send), fields=self._labels(ctx.action, send))
 

@@ -16,6 +16,7 @@ from .dry_run import DryRunPlan
 from .identity import marker_of
 from .links import Linker
 from .narrowing import Narrower
+from .payload_memo import PayloadMemo
 from .rejects import Rejects
 from .summary import RunSummary
 from .writes import Writer
@@ -43,6 +44,7 @@ class RecordPipeline:
         self.logger = logger
         self.plan = plan
         self.linker = Linker(runtime, memory, writer, summary)
+        self.memo = PayloadMemo(runtime, memory)
 
     def run(self, ctx: RecordContext) -> None:
         """The record through the mapping, its API calls and tokens counted for the mapping."""
@@ -111,6 +113,9 @@ class RecordPipeline:
     def _plan_and_send(self, ctx: RecordContext) -> None:
         marker, payload = ctx.marker, ctx.payload or {}
         try:
+            if self.memo.unchanged(ctx):
+                self.summary.record_outcome(ctx.mapping, "unchanged", ctx.record.ticket)
+                return
             self._plan_once(ctx)
             return
         except PipedriveRequestError as exc:

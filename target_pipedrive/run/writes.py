@@ -57,7 +57,7 @@ class Writer:
         if entity_id is not None:
             # An update that may yet be overtaken leaves no digest: the next record is compared with
             # Pipedrive, not with what may not hold.
-            self.memory.remember(ctx.mapping, write, entity_id, digests=not in_doubt)
+            self.memory.remember(ctx.mapping, write, entity_id, digests=not in_doubt, memo=ctx.memo)
             if ctx.marker is not None and ledger is not None:
                 marker = ctx.marker
                 ledger.put(marker.scope, marker.key, marker.entity, entity_id, marker.digest)

@@ -8,10 +8,14 @@ from typing import Any
 
 from ..account.finder import identity_scope, normalize
 from ..account.ledger import Entry, encode_fields
+from ..account.match import MatchField
 from ..account.runtime import Runtime
 from ..actions import policy
 from ..actions.plan import Write
 from ..pipedrive.entities import BY_COLLECTION, Entity
+
+# The key of a payload's digest among a write row's field digests (payload_memo.py): never a field's.
+MEMO_KEY = "@"
 
 
 def entity_of(write: Write) -> Entity:
@@ -43,15 +47,22 @@ class WriteMemory:
         """The ledger row of the field digests `mapping` last wrote: keyed by the match value, or (for
         activities, notes, leads and deals without a match) by the entity's id."""
         if write.remember is not None:
-            match, value = write.remember
-            return f"write:{mapping}:{match.entity.name}:{match.key}", normalize(match, value)
+            return self.match_write_key(mapping, *write.remember)
         if entity_id is None:
             return None
         return f"write:{mapping}:{entity_of(write).name}:id", str(entity_id)
 
-    def remember(self, mapping: str, write: Write, entity_id: Any, *, digests: bool = True) -> None:
+    @staticmethod
+    def match_write_key(mapping: str, match: MatchField, value: str) -> tuple[str, str]:
+        """The write row of what `mapping` wrote to the entity it finds by this match value."""
+        return f"write:{mapping}:{match.entity.name}:{match.key}", normalize(match, value)
+
+    def remember(
+        self, mapping: str, write: Write, entity_id: Any, *, digests: bool = True, memo: str | None = None
+    ) -> None:
         """What a write (or an update found already held) leaves known; without `digests`, not what
-        it wrote (an update whose outcome is in doubt)."""
+        it wrote (an update whose outcome is in doubt). `memo`: the digest of the payload planned into
+        this write (payload_memo.py), kept with the field digests when the plan said nothing more."""
         finder, ledger = self.runtime.finder, self.runtime.ledger
         entity = entity_of(write)
         if write.remember is not None:
@@ -66,5 +77,7 @@ class WriteMemory:
         if digests and ledger is not None and write.update_body is not None and self.runtime.skip_unchanged:
             key = self.write_key(mapping, write, entity_id)
             if key is not None:
-                fields = encode_fields(policy.digests(policy.split(write.update_body)))
-                ledger.put(*key, entity.name, entity_id, fields)
+                fields = policy.digests(policy.split(write.update_body))
+                if memo is not None and not write.warnings:
+                    fields[MEMO_KEY] = memo
+                ledger.put(*key, entity.name, entity_id, encode_fields(fields))

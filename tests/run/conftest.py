@@ -3,7 +3,6 @@ against the sandbox over real HTTP, with records handed to its flow as the SDK's
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -61,10 +60,8 @@ class Feeder:
         for record in records:
             self.line += 1
             routed = flow.arrived(STREAM, record, self.line)
-            for stream_map in self.router.stream_maps[STREAM]:
-                envelope = stream_map.transform(copy.copy(routed.source))
-                if envelope is not None:
-                    flow.mapped(stream_map.stream_alias, envelope)
+            for name, envelope in self.router.envelopes(STREAM, routed.source):
+                flow.mapped(name, envelope)
             flow.routed()
         flow.drain()
 

@@ -83,3 +83,10 @@ def test_the_client_sends_nothing_from_a_thread_working_from_memory(make_run, sa
     assert len(sandbox.log()) == seen
     client.get("/api/v2/persons")  # the thread sends again once the block is over
     assert len(sandbox.log()) == seen + 1
+    # Nested (the unchanged check inside the reading thread's block): the outer block still holds.
+    with client.local_only():
+        with client.local_only():
+            pass
+        with pytest.raises(ApiNeeded):
+            client.get("/api/v2/persons")
+    assert len(sandbox.log()) == seen + 1
