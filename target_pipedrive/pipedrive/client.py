@@ -30,7 +30,6 @@ Thread-safe; `local_only` makes one thread's work run from memory (ApiNeeded ins
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -95,6 +94,23 @@ class _Again:
     cause: str
     everyone: bool = False  # a 429: all threads hold off, not only this one
     in_doubt: bool = False  # a write that was sent and may yet commit (see ApiResponse.in_doubt)
+
+
+class _LocalOnly:
+    """`PipedriveClient.local_only`'s block (a class: it is entered twice per unchanged record)."""
+
+    __slots__ = ("_outer", "_thread")
+
+    def __init__(self, thread: threading.local) -> None:
+        self._thread = thread
+        self._outer = False
+
+    def __enter__(self) -> None:
+        self._outer = getattr(self._thread, "local_only", False)
+        self._thread.local_only = True
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.local_only = self._outer
 
 
 class PipedriveClient:
@@ -173,16 +189,10 @@ class PipedriveClient:
         self._stop(RunInterrupted)
         self._interrupted.set()
 
-    @contextlib.contextmanager
-    def local_only(self) -> Iterator[None]:
+    def local_only(self) -> _LocalOnly:
         """This thread sends nothing meanwhile: a request (or `sending`) raises ApiNeeded instead.
         Nests: leaving an inner one leaves the outer one in force."""
-        outer = getattr(self._thread, "local_only", False)
-        self._thread.local_only = True
-        try:
-            yield
-        finally:
-            self._thread.local_only = outer
+        return _LocalOnly(self._thread)
 
     def sending(self, method: str, path: str) -> None:
         """A caller about to send (before its own bookkeeping of the request): ApiNeeded if it may not."""

@@ -22,12 +22,13 @@ def describe_record(source: dict[str, Any], stream: str) -> str:
 @dataclass
 class RoutedRecord:
     """A record as it arrived (its input line, stream, the event the mappings see, its identity and
-    its accounting ticket), and what each mapping made of it while it was routed."""
+    its accounting ticket), and what each mapping made of it while it was routed. The identity is
+    taken (in input order, on the reading thread) only once an action with markers needs it."""
 
     line: int
     stream: str
     source: dict[str, Any]
-    event: EventIdentity
+    event: EventIdentity | None
     ticket: RecordTicket
     contexts: list[RecordContext] = field(default_factory=list)
 

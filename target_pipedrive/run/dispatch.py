@@ -142,7 +142,8 @@ def record_keys(contexts: Iterable[RecordContext]) -> set[str]:
     by and the ids it writes (each action's `key_fields`), and its event's identity."""
     keys: set[str] = set()
     for ctx in contexts:
-        keys.add(f"event:{ctx.record.event.key}")
+        if ctx.record.event is not None:
+            keys.add(f"event:{ctx.record.event.key}")
         payload = ctx.payload or {}
         for name in ACTION_SPECS[ctx.action].key_fields:
             if given(payload, name):

@@ -93,7 +93,7 @@ class EventIdentities:
 def marker_of(
     mapping: str,
     action: str,
-    event: EventIdentity,
+    event: EventIdentity | None,
     source: dict[str, Any],
     payload: dict[str, Any],
     ledger: Ledger | None,
@@ -108,6 +108,7 @@ def marker_of(
     spec = ACTION_SPECS[action]
     if spec.marker_id is None or given(payload, spec.marker_id):
         return None
+    assert event is not None, "a record routed to an action with markers has its event identity"
     key, legacy = event.key, event.legacy_key
     scope = f"marker:{mapping}"
     if legacy is not None and ledger is not None and ledger.has(scope, legacy):

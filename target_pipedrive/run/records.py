@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..actions import ACTION_SPECS
 from ..mapping.engine import CompiledMapping
 from ..mapping.warehouse import as_event
 from .context import RecordContext, RoutedRecord
@@ -51,7 +52,7 @@ class RecordFlow:
         warehouse tables as the Segment event it was, with `segment_warehouse`)."""
         ticket = self.summary.record_started()
         source = as_event(raw, stream) if self.segment_warehouse else raw
-        record = RoutedRecord(line, stream, source, self.identities.of(source, stream), ticket)
+        record = RoutedRecord(line, stream, source, None, ticket)
         self._routing = record
         return record
 
@@ -61,6 +62,10 @@ class RecordFlow:
         record = self._routing
         assert record is not None, "a mapping's record arrived outside of routing"
         mapping = self.mappings[mapping_name]
+        if record.event is None and ACTION_SPECS[mapping.action].marker_id is not None:
+            # Counted only for the records that need one: identical rows of a stream trigger the same
+            # mappings, so the n-th identical row is still the n-th of those that need an identity.
+            record.event = self.identities.of(record.source, record.stream)
         ctx = RecordContext(
             record,
             mapping.name,

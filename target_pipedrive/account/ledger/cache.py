@@ -6,7 +6,8 @@ meets many stale ids slows down as it goes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 # (scope, key) → (entity, entity_id, digest)
 At = tuple[str, str]
@@ -26,6 +27,17 @@ class RowCache:
 
     def __contains__(self, at: At) -> bool:
         return at in self._rows
+
+    def load(self, rows: Iterable[Any]) -> None:
+        """Rows read from the database into an empty cache: (scope, key, entity, entity_id, digest)."""
+        held, by_entity = self._rows, self._by_entity
+        for scope, key, entity, entity_id, stored in rows:
+            at = (scope, key)
+            held[at] = (entity, entity_id, stored)
+            if (ats := by_entity.get((entity, entity_id))) is None:
+                by_entity[entity, entity_id] = {at}
+            else:
+                ats.add(at)
 
     def put(self, at: At, row: Row) -> None:
         old = self._rows.get(at)

@@ -108,8 +108,7 @@ class Ledger:
                 .where(entries.c.account == self.account)
                 .execution_options(yield_per=10_000)
             )
-            for scope, key, entity, entity_id, stored in rows:
-                cache.put((scope, key), (entity, entity_id, stored))
+            cache.load(rows)
         self._cache = cache
 
     # ----- the run's account -----
