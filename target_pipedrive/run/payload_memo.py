@@ -4,10 +4,10 @@ wrote to the entity the lookup finds, plans to the same fields, whose digests th
 The write row of a mapping and match value (written.py) keeps, beside each field's digest, one digest
 of the payload those fields came from (under the key "@"), salted with the account's field catalogue
 (custom field keys, types and options turn values into fields) where the payload maps custom fields
-or the visibility. Only actions whose fields depend on
-nothing else declare `memo_fields` (actions/spec.py); a payload with a link, an owner or any other field
-is planned as usual. Planning and the write policy (narrowing.py) cost more than half of an unchanged
-re-sync's CPU; this check is one hash, the lookup the plan would make, and one ledger read.
+or the visibility. Only actions whose fields depend on nothing else declare `memo_fields`
+(actions/spec.py); a payload with a link, an owner or any other field is planned as usual. Planning
+and the write policy (narrowing.py) cost more than half of an unchanged re-sync's CPU; this check is
+one hash, the lookup the plan would make, and one ledger read.
 """
 
 from __future__ import annotations

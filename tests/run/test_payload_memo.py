@@ -40,10 +40,16 @@ def _unchanged(feeder: Any) -> int:
     return feeder.run.report()["unchanged"]
 
 
+def _ended_run(make_run: Any, mapping: dict[str, Any], record: dict[str, Any]) -> Any:
+    """A whole run of `mapping` on one record, ended: its ledger rows are written for the next run."""
+    feeder = make_run([mapping])
+    feeder.feed(record)
+    feeder.run.end()
+    return feeder
+
+
 def test_the_same_payload_again_is_unchanged_without_a_plan(make_run, sandbox, planned):
-    first = make_run([PEOPLE])
-    first.feed(identify("ada@example.test", "Ada"))
-    first.run.end()
+    _ended_run(make_run, PEOPLE, identify("ada@example.test", "Ada"))
     before, seen = len(planned), len(sandbox.log())
 
     again = make_run([PEOPLE])
@@ -53,14 +59,10 @@ def test_the_same_payload_again_is_unchanged_without_a_plan(make_run, sandbox, p
 
 
 def test_a_changed_payload_is_planned_and_written(make_run, sandbox, planned):
-    first = make_run([PEOPLE])
-    first.feed(identify("ada@example.test", "Ada"))
-    first.run.end()
+    _ended_run(make_run, PEOPLE, identify("ada@example.test", "Ada"))
 
     before = len(planned)
-    again = make_run([PEOPLE])
-    again.feed(identify("ada@example.test", "Ada Lovelace"))
-    again.run.end()
+    _ended_run(make_run, PEOPLE, identify("ada@example.test", "Ada Lovelace"))
     assert len(planned) > before
     assert [p["name"] for p in sandbox.entities("persons")] == ["Ada Lovelace"]
 
@@ -74,18 +76,14 @@ def test_a_payload_whose_fields_were_held_already_is_remembered(make_run, sandbo
     # The same fields from a different payload (a create-only add_time): planned once, found unchanged
     # by the write policy, and from then on known as that payload.
     with_time = {**PEOPLE, "fields": {**PEOPLE["fields"], "add_time": {"@path": "$.traits.since"}}}
-    first = make_run([PEOPLE])
-    first.feed(identify("ada@example.test", "Ada"))
-    first.run.end()
+    _ended_run(make_run, PEOPLE, identify("ada@example.test", "Ada"))
     record = {
         "type": "identify",
         "traits": {"email": "ada@example.test", "name": "Ada", "since": "2024-01-02"},
     }
 
     before = len(planned)
-    second = make_run([with_time])
-    second.feed(record)
-    second.run.end()
+    second = _ended_run(make_run, with_time, record)
     assert len(planned) == before + 1 and _unchanged(second) == 1
 
     third = make_run([with_time])
@@ -96,13 +94,9 @@ def test_a_payload_whose_fields_were_held_already_is_remembered(make_run, sandbo
 def test_a_changed_field_catalogue_plans_again(make_run, sandbox, planned):
     # Custom field values are made from the catalogue (keys, types, options): a new catalogue, a new plan.
     with_custom = {**PEOPLE, "fields": {**PEOPLE["fields"], "custom_fields": {"External ID": "u-1"}}}
-    first = make_run([with_custom])
-    first.feed(identify("ada@example.test", "Ada"))
-    first.run.end()
+    _ended_run(make_run, with_custom, identify("ada@example.test", "Ada"))
     before = len(planned)
-    same = make_run([with_custom])
-    same.feed(identify("ada@example.test", "Ada"))
-    same.run.end()
+    same = _ended_run(make_run, with_custom, identify("ada@example.test", "Ada"))
     assert len(planned) == before and _unchanged(same) == 1
 
     fields = sandbox.sandbox.store.seed["fields"]["person"]
@@ -120,9 +114,7 @@ def test_a_payload_with_a_link_is_always_planned(make_run, sandbox, planned):
         "type": "identify",
         "traits": {"email": "ada@example.test", "name": "Ada", "company": "Nowhere"},
     }
-    first = make_run([WITH_ORGANIZATION])
-    first.feed(record)
-    first.run.end()
+    _ended_run(make_run, WITH_ORGANIZATION, record)
 
     before = len(planned)
     again = make_run([WITH_ORGANIZATION])
@@ -131,9 +123,7 @@ def test_a_payload_with_a_link_is_always_planned(make_run, sandbox, planned):
 
 
 def test_full_refresh_plans_every_record(make_run, sandbox, planned):
-    first = make_run([PEOPLE])
-    first.feed(identify("ada@example.test", "Ada"))
-    first.run.end()
+    _ended_run(make_run, PEOPLE, identify("ada@example.test", "Ada"))
 
     before = len(planned)
     again = make_run([PEOPLE], full_refresh=True)
@@ -143,9 +133,7 @@ def test_full_refresh_plans_every_record(make_run, sandbox, planned):
 
 def test_an_entity_the_lookup_finds_elsewhere_is_planned(make_run, sandbox, planned):
     # The write row names another entity than the one the match value leads to now: plan and compare.
-    first = make_run([PEOPLE])
-    first.feed(identify("ada@example.test", "Ada"))
-    first.run.end()
+    _ended_run(make_run, PEOPLE, identify("ada@example.test", "Ada"))
 
     again = make_run([PEOPLE])
     runtime = again.run.runtime
