@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..pipedrive.entities import Entity
+from ..pipedrive.entities import ARCHIVED_TWIN, Entity
 from ..pipedrive.errors import PipedriveRequestError
 from .key_index import KeyIndex
 from .ledger.keys import KeyStore
@@ -192,12 +192,29 @@ class EntityFinder:
         if match.kind == "id":
             text = str(value).strip()
             return int(text) if text.isdigit() and self.is_archived(match.entity, int(text)) else None
+        indexed = self._archived_from_index(match, value)
+        if indexed is not None:
+            return indexed[0] if indexed else None
         with self._lock:
             index = self._archived.setdefault(match.entity.name, EntityIndex(match.entity, normalize))
             while not index.complete:
                 self._load_page(index, path)
             ids = sorted(index.ids(match, value))
         return ids[0] if ids else None
+
+    def _archived_from_index(self, match: MatchField, value: str) -> list[int] | None:
+        """The archived entities holding `value`, from the key index kept in the ledger (refreshed with
+        `updated_since` like the live entities'); None without one: the archived list is read whole."""
+        twin = ARCHIVED_TWIN.get(match.entity.name)
+        if twin is None or self._keys is None or not self._keys.store.persistent:
+            return None
+        ids = self._keys.ids(MatchField(twin, match.kind, match.key, match.field), value)
+        if ids is None:
+            return None
+        found = sorted(ids)
+        with self._lock:
+            self._archived_ids.update((match.entity.name, entity_id) for entity_id in found)
+        return found
 
     def is_archived(self, entity: Entity, entity_id: int) -> bool:
         """Whether an entity read by id (or listed as archived) this run is archived."""

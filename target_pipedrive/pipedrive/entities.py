@@ -40,3 +40,10 @@ NOTE = Entity("note", "/api/v1/notes", None, None, "note")
 MATCHABLE = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL)}
 BY_NAME = {entity.name: entity for entity in (PERSON, ORGANIZATION, DEAL, ACTIVITY, LEAD, NOTE)}
 BY_COLLECTION = {entity.collection: entity for entity in (PERSON, ORGANIZATION, DEAL, ACTIVITY, LEAD, NOTE)}
+
+# Archived deals as a collection of their own (v2 lists them apart: /deals/archived takes the same
+# cursor, updated_since and custom_fields). The key index (account/key_index.py) keeps their keys
+# beside the live deals', so that a run need not list every archived deal again to learn that a
+# missing deal is archived.
+ARCHIVED_DEAL = Entity("archived_deal", "/api/v2/deals/archived", "/api/v2/dealFields", None, "archived deal")
+ARCHIVED_TWIN = {DEAL.name: ARCHIVED_DEAL}

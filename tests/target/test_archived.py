@@ -115,3 +115,39 @@ def test_an_archived_lead_is_skipped_not_created_again(tmp_path, sandbox, base_c
     assert writes_since(sandbox, seen) == [("PATCH", f"/api/v1/leads/{created['id']}")]
     assert len(api.call("GET", "/api/v1/leads/archived")) == 1
     assert api.call("GET", "/api/v1/leads") in ([], None)
+
+
+def archived_listings(sandbox: Any, seen: int) -> list[dict[str, Any]]:
+    """The queries of the archived-deal lists asked for since `seen`."""
+    asked = sandbox.log()[seen:]
+    return [e["query"] for e in asked if (e["method"], e["path"]) == ("GET", "/api/v2/deals/archived")]
+
+
+def test_archived_deals_are_listed_whole_once_then_only_their_changes(tmp_path, sandbox, base_config, api):
+    """The ledger's key index keeps the archived deals' keys: a later run that misses a deal asks for the
+    archived deals changed since (updated_since), not for every archived deal again (20 tokens a page)."""
+    cfg = config(base_config, DEAL)
+    deal_id = archived_deal(tmp_path, cfg, api)
+    # Another working folder: its ledger has never seen the deal, so only the archived list knows it.
+    other = tmp_path / "other"
+    other.mkdir()
+    seen = len(sandbox.log())
+    run = run_target(other, cfg, messages(*SEED, CHANGED))
+    assert run.returncode == 0, run.stderr
+    assert run.summary()["mappings"]["deals"]["skipped"] == 1
+    assert f"deal {deal_id} is archived" in run.stderr
+    whole = archived_listings(sandbox, seen)
+    assert whole and not any("updated_since" in query for query in whole)
+
+    seen = len(sandbox.log())
+    new = track("Deal Upserted", "g1", deal_id="d2", title="Expansion", email="ann@acme.example")
+    run = run_target(other, cfg, messages(new, CHANGED))
+    assert run.returncode == 0, run.stderr
+    deals = run.summary()["mappings"]["deals"]
+    assert deals["skipped"] == 1 and deals["created"] == 1, deals
+    changes = archived_listings(sandbox, seen)
+    assert changes and all("updated_since" in query for query in changes), changes
+    assert [d["custom_fields"][api.field_key("deal", "External ID")] for d in sandbox.entities("deals")] == [
+        "d1",
+        "d2",
+    ]
