@@ -56,7 +56,9 @@ class Narrower:
         memo = stored.pop(MEMO_KEY, None) if stored is not None else None
         changed = [name for name in parts if stored is None or stored.get(name) != digests[name]]
         send = (
-            self._to_send(ctx.action, rules, write, {name: parts[name] for name in changed})
+            self._to_send(
+                ctx.action, rules, write, {name: parts[name] for name in changed}, blind=stored is None
+            )
             if changed
             else {}
         )
@@ -86,10 +88,17 @@ class Narrower:
         return stored, False
 
     def _to_send(
-        self, action: str, rules: policy.ResolvedPolicy, write: Write, changed: dict[str, Any]
+        self,
+        action: str,
+        rules: policy.ResolvedPolicy,
+        write: Write,
+        changed: dict[str, Any],
+        *,
+        blind: bool = False,
     ) -> dict[str, Any]:
         """The changed fields an update still sends: merged, and only where the entity (when its
-        values are known) does not hold them already or (preserved fields) holds nothing."""
+        values are known) does not hold them already or (preserved fields) holds nothing. `blind`: the
+        ledger has no digests of what this mapping wrote to the entity (every field looks changed)."""
         assert write.entity_id is not None
         entity = entity_of(write)
         current = self.runtime.finder.current(entity, write.entity_id)
@@ -102,7 +111,9 @@ class Narrower:
                 for name, value in changed.items()
                 if not self._held_contacts(entity, write.entity_id, kinds[name], value)
             }
-        needs_values = any(kinds[name] is not None or name in rules.preserve for name in changed)
+        needs_values = any(kinds[name] is not None or name in rules.preserve for name in changed) or (
+            blind and any(self._partial_address(action, name, value) for name, value in changed.items())
+        )
         # Without a ledger no run ever knows what it wrote: it reads (1 token) rather than rewrite (5).
         if current is None and (needs_values or (changed and self.runtime.ledger is None)):
             # Merging, or checking that a preserved field is empty, needs the entity's values: one GET,
@@ -123,6 +134,19 @@ class Narrower:
                 continue
             send[name] = value
         return send
+
+    def _partial_address(self, action: str, name: str, value: Any) -> bool:
+        """An address custom field sent without all of its parts: Pipedrive sets the parts a write
+        leaves out to null (migration guide), so the same address sent again blind would erase the
+        street, locality and postal code it holds. Worth one read of the entity to leave it alone."""
+        entity = policy.custom_entity(action)
+        if entity is None or not name.startswith(policy.CUSTOM) or not isinstance(value, dict):
+            return False
+        try:
+            field = self.runtime.catalog.resolve(entity, name[len(policy.CUSTOM) :])
+        except LookupError:
+            return False
+        return field.type == "address"
 
     def _held_contacts(self, entity: Entity, entity_id: int | str, kind: str | None, value: Any) -> bool:
         """Whether merging these emails (or phones) would change nothing, with no read: the entity was

@@ -337,3 +337,33 @@ def test_a_leads_currency_is_kept_when_only_the_amount_is_mapped(tmp_path, sandb
     assert _requests(sandbox, "PATCH", "/api/v1/leads/")[-1]["body"] == {
         "value": {"amount": 250, "currency": "EUR"}
     }
+
+
+def test_a_blind_update_leaves_an_address_it_already_holds_alone(tmp_path, sandbox, base_config, api):
+    """No digests yet (a mapping's first sync of people already in Pipedrive): the same address sent
+    again as {value} would erase the parts Pipedrive holds (it nulls the parts a write leaves out). The
+    person is read first, and the address it already holds is not sent."""
+    home = api.field_key("person", "Home Address")
+    full = {
+        "value": "1 Main St, Springfield",
+        "street_number": "1",
+        "route": "Main St",
+        "locality": "Springfield",
+        "postal_code": "12345",
+    }
+    emails = [{"value": "ada@example.com", "primary": True, "label": "work"}]
+    api.call("POST", "/api/v2/persons", json={"name": "Ada", "emails": emails, "custom_fields": {home: full}})
+    address = {"Home Address": {"@path": "$.traits.address"}}
+    config = base_config | {"mappings": [person_mapping(custom_fields=address)]}
+    same = identify("u1", "ada@example.com", "Ada Lovelace", address="1 Main St, Springfield")
+    run = run_target(tmp_path, config, messages(same))
+    assert run.returncode == 0, run.stderr
+    [held] = sandbox.entities("persons")
+    assert held["name"] == "Ada Lovelace"
+    assert held["custom_fields"][home] == full
+    assert "custom_fields" not in _requests(sandbox, "PATCH", "/api/v2/persons/")[-1]["body"]
+
+    # A new address is sent: the parts of the old one no longer hold.
+    moved = identify("u1", "ada@example.com", "Ada Lovelace", address="9 Elm Rd, Shelbyville")
+    assert run_target(tmp_path, config, messages(moved)).returncode == 0
+    assert sandbox.entities("persons")[0]["custom_fields"][home] == {"value": "9 Elm Rd, Shelbyville"}
