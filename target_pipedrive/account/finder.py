@@ -69,6 +69,9 @@ class Lookups:
 
     unverified: set[tuple[str, int]] = field(default_factory=set)
     trust_ledger: bool = True
+    # Keys this record's lookups found held by no entity: the payload memo and then the plan ask the
+    # same. Asked after the run's identity map, which learns an entity the moment it is written.
+    absent: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 class EntityFinder:
@@ -148,6 +151,8 @@ class EntityFinder:
                     # Still only the ledger's word: a write that fails on it must be able to recover.
                     lookups.unverified.add((match.entity.name, known))
                 return known
+        if key in lookups.absent and self._identity_map:
+            return None
         if self._trust_ledger and lookups.trust_ledger and self._ledger is not None:
             entry = self._ledger.get(identity_scope(match), key[2])
             if entry is not None:
@@ -181,6 +186,8 @@ class EntityFinder:
                     self._from_ledger.add((match.entity.name, found))
         if found is not None:
             self.remember(match, value, found)
+        else:
+            lookups.absent.add(key)
         return found
 
     def find_archived(self, match: MatchField, value: str) -> int | None:
