@@ -48,6 +48,9 @@ _HH_MM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _COMMON_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+# A comma only between groups of three digits before the point (1,234,567.89): "12,5" or "1.000,50" (a
+# decimal comma) would otherwise turn into 125 or 1.0005 without a word.
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
 # The epochs of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years a timestamp can have.
@@ -181,13 +184,26 @@ def number(value: Any, *, what: str = "number") -> int | float:
     """A JSON number from a number or a numeric string (API v2 refuses numeric strings)."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a {what}")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
         return value
-    text = str(value).strip().replace(",", "")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite {what}")
+        return value
+    text = str(value).strip()
+    if "," in text:
+        if not _THOUSANDS.fullmatch(text):
+            raise ValueError(
+                f"{value!r} is not a {what}: write decimals with a point (12.5); a comma may only group "
+                "thousands (1,234.50)"
+            )
+        text = text.replace(",", "")
     try:
         parsed = float(text)
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a {what}") from exc
+    if not math.isfinite(parsed):
+        raise ValueError(f"{value!r} is not a finite {what}")
     return int(parsed) if parsed.is_integer() and "." not in text and "e" not in text.lower() else parsed
 
 

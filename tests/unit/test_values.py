@@ -122,10 +122,23 @@ def test_numbers(given, expected):
     assert type(values.number(given)) is type(expected)
 
 
-@pytest.mark.parametrize("bad", ["lots", True, "", "1.2.3"])
+@pytest.mark.parametrize(
+    ("given", "expected"), [("1,234.50", 1234.5), ("-12,000", -12000), ("1,000,000", 1000000)]
+)
+def test_a_comma_groups_thousands(given, expected):
+    assert values.number(given) == expected
+
+
+@pytest.mark.parametrize("bad", ["lots", True, "", "1.2.3", "NaN", "inf", "-Infinity", "1e400", float("nan")])
 def test_bad_numbers(bad):
     with pytest.raises(ValueError, match="not a"):
         values.number(bad)
+
+
+@pytest.mark.parametrize("decimal_comma", ["12,5", "1.000,50", "1,00", "12,5000", ",5"])
+def test_a_decimal_comma_is_refused_not_misread(decimal_comma):
+    with pytest.raises(ValueError, match="decimals with a point"):
+        values.number(decimal_comma)
 
 
 def test_integer_refuses_fractions():
