@@ -43,7 +43,9 @@ def normalize(match: MatchField, value: str) -> str:
         return digits(value)
     if match.case_sensitive:
         return value.strip()
-    return value.strip().casefold()
+    # lower(), not casefold(): casefold makes "straße" and "strasse" (or a ligature and its letters) one
+    # key, so two people with distinct addresses would become one.
+    return value.strip().lower()
 
 
 def as_item(hit: Any) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: li
     """Put the match value into a create's body, so the next run finds the entity by it."""
     if match.kind == "email":
         emails = body.setdefault("emails", [])
-        if not any(str(e["value"]).casefold() == value.casefold() for e in emails):
+        if not any(str(e["value"]).lower() == value.lower() for e in emails):
             emails.append({"value": value, "primary": not emails, "label": "work"})
     elif match.kind == "phone":
         phones = body.setdefault("phones", [])

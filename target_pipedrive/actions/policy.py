@@ -196,7 +196,7 @@ def _same_contact(kind: str, a: Any, b: Any) -> bool:
     left, right = str(a or "").strip(), str(b or "").strip()
     if kind == "phone" and digits(left) and digits(right):
         return digits(left) == digits(right)
-    return left.casefold() == right.casefold()
+    return left.lower() == right.lower()  # as finder.normalize: casefold would merge distinct addresses
 
 
 def merge_contacts(kind: str, held: Any, mapped: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -223,3 +223,24 @@ def test_failed_lookup_never_leads_to_a_create(tmp_path, sandbox, base_config, l
     assert run.returncode != 0
     assert sandbox.entities("persons") == []
     assert "sandbox-api-token" not in run.stderr
+
+
+def test_addresses_that_differ_only_under_case_folding_stay_two_people(tmp_path, sandbox, base_config):
+    """Case does not tell people apart (Ada@ is ada@), but "straße" is not "strasse": casefolding would
+    make them one key, and the second person's address would never be stored."""
+    config = base_config | {"mappings": [person_mapping()]}
+    run = run_target(
+        tmp_path,
+        config,
+        messages(
+            identify("u1", "straße@example.com", "Grete"),
+            identify("u2", "strasse@example.com", "Hans"),
+            identify("u3", "STRASSE@example.com", "Hans Strasse"),
+        ),
+    )
+    assert run.returncode == 0, run.stderr
+    persons = sorted(sandbox.entities("persons"), key=lambda p: p["id"])
+    assert [(p["name"], p["emails"][0]["value"]) for p in persons] == [
+        ("Grete", "straße@example.com"),
+        ("Hans Strasse", "strasse@example.com"),
+    ]
