@@ -116,6 +116,8 @@ def find_existing(
     body = write.body or {}
     params: dict[str, Any] = {}
     if since is not None:
+        # An event dated in the future (a source's wrong clock) still had its entity created by now.
+        since = min(since, datetime.now(timezone.utc))
         params["updated_since"] = (
             (since - UNKNOWN_CLOCK_MARGIN).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         )

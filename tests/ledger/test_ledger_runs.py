@@ -147,3 +147,24 @@ def test_a_wrong_password_stops_without_showing_it(tmp_path, sandbox, pg_url):
     assert_clean_stop(run, "check the user and password in ledger_url")
     assert "wrong-secret" not in run.stderr
     assert not any(counts(sandbox).values())
+
+
+def test_events_dated_in_the_future_are_still_matched_by_content_after_a_lost_ledger(tmp_path, sandbox):
+    """A source's clock years ahead: the content match asks for what changed since the event's moment,
+    which is never later than now (the entity was created by then)."""
+    future = "2030-01-01T00:00:00Z"
+    lines = []
+    for line in SAMPLE.splitlines():
+        message = json.loads(line) if line.strip() else None
+        if message and message.get("type") == "RECORD":
+            record = message["record"]
+            for key in ("timestamp", "sentAt", "receivedAt", "originalTimestamp"):
+                record[key] = future
+        lines.append(json.dumps(message) if message else line)
+    dated = "\n".join(lines) + "\n"
+    config = sample_config(sandbox, tmp_path)
+    assert run_target(tmp_path, config, dated).returncode == 0
+    (tmp_path / "ledger.sqlite").unlink()
+    run = run_target(tmp_path, config, dated)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert counts(sandbox) == EXPECTED
