@@ -28,7 +28,10 @@ def new_session(base_url: str, token: str, agent: str | None = None) -> requests
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     found = session.merge_environment_settings(base_url, {}, None, None, None)
-    session.proxies.update(found.get("proxies") or {})
+    # Plain http (allowed for a loopback address only) is never proxied: an HTTP proxy would read the
+    # token header in clear. Over https a proxy only tunnels (CONNECT) and sees nothing.
+    if not base_url.lower().startswith("http://"):
+        session.proxies.update(found.get("proxies") or {})
     session.verify = found.get("verify", True)
     session.trust_env = False
     session.headers.update(

@@ -39,3 +39,15 @@ def test_a_connection_is_kept_for_every_record_in_flight() -> None:
         "https://acme.pipedrive.com"
     )
     assert adapter._pool_maxsize >= RANGES["max_in_flight"][1]  # type: ignore[attr-defined]
+
+
+def test_plain_http_is_never_proxied(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An HTTP proxy reads a plain request whole, the token header included: a loopback api_url (the only
+    http one allowed) goes direct."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = new_session("http://127.0.0.1:8765", "not-a-token")
+    assert session.proxies == {}
+    assert session.trust_env is False
