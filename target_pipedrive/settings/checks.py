@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -216,6 +217,8 @@ def check_settings(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]
     for name, schema in properties.items():
         if checked.get(name) is None and "default" in schema:
             checked[name] = schema["default"]
+    if isinstance(url := checked.get("ledger_url"), str) and url and (problem := ledger_url_problem(url)):
+        problems.append(problem)
     if not problems:
         for name in OUTPUT_FILES:
             if name == "dry_run_file" and not checked.get("dry_run"):
@@ -226,6 +229,23 @@ def check_settings(config: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]
             if isinstance(value, str) and value and (problem := output_path_problem(name, value)):
                 problems.append(problem)
     return checked, problems, warnings
+
+
+def ledger_url_problem(url: str) -> str | None:
+    """What is wrong with a ledger_url that is no database a later run can open again (the value is
+    not shown: it may hold a password)."""
+    scheme, found, rest = url.partition("://")
+    if not found or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        return (
+            "setting ledger_url is not a database URL: give e.g. postgresql://user:password@host:5432/db, "
+            "or a SQLite file with ledger_path"
+        )
+    if scheme.lower().split("+")[0] == "sqlite" and rest.strip("/") in ("", ":memory:"):
+        return (
+            "setting ledger_url names an in-memory SQLite database, gone when the run ends: give a file "
+            "(sqlite:////path/to/ledger.sqlite) or use ledger_path"
+        )
+    return None
 
 
 def meltano_output_defaults(environ: Mapping[str, str]) -> dict[str, str]:

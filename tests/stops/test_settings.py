@@ -39,6 +39,9 @@ def one_person() -> list[dict[str, Any]]:
         ({"strategy": "fast"}, "setting strategy must be one of 'best', 'segment'"),
         ({"dry_run": "yes"}, "setting dry_run must be true or false"),
         ({"mappings": "people"}, "setting mappings must be a JSON array"),
+        ({"ledger_url": "notaurl"}, "setting ledger_url is not a database URL"),
+        ({"ledger_url": "sqlite://"}, "setting ledger_url names an in-memory SQLite database"),
+        ({"ledger_url": "sqlite:///:memory:"}, "setting ledger_url names an in-memory SQLite database"),
         (
             {"mappings": ["x"]},
             "mapping #1: expected an object with name",
