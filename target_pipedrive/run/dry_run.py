@@ -43,12 +43,12 @@ _fast_encode = msgspec.json.Encoder(enc_hook=str).encode
 _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
-def plan_line(entry: dict[str, Any]) -> str:
-    """One line of the plan file: compact JSON, not ASCII-escaped."""
+def plan_line(entry: dict[str, Any]) -> bytes:
+    """One line of the plan file, in UTF-8: compact JSON, not ASCII-escaped."""
     try:
-        return _fast_encode(entry).decode()
+        return _fast_encode(entry) + b"\n"
     except (UnicodeEncodeError, TypeError, OverflowError):
-        return _encode(entry)
+        return (_encode(entry) + "\n").encode("utf-8", "backslashreplace")
 
 
 @dataclass
@@ -100,7 +100,7 @@ class DryRunPlan:
         self.runtime = runtime
         self.actions = actions or {}
         self.count = 0
-        self._handle: IO[str] | None = None
+        self._handle: IO[bytes] | None = None
         self._lock = threading.Lock()
         self._mappings: dict[str, _MappingPlan] = {}
 
@@ -113,8 +113,8 @@ class DryRunPlan:
                 try:
                     if self._handle is None:
                         self.path.parent.mkdir(parents=True, exist_ok=True)
-                        self._handle = self.path.open("w", encoding="utf-8", errors="backslashreplace")
-                    self._handle.write(line + "\n")
+                        self._handle = self.path.open("wb")
+                    self._handle.write(line)
                 except OSError as exc:
                     raise OutputUnwritable("dry_run_file", self.path, exc) from None
             self._note(mapping, request)
@@ -142,20 +142,24 @@ class DryRunPlan:
         """What the request means for people: a create (with its values) or an update (per field)."""
         plan = self._plan_of(mapping)
         method, path, body = request.get("method"), str(request.get("path")), request.get("body") or {}
-        collection, _, entity_id = path.rpartition("/")
-        entity = BY_COLLECTION.get(path) if method == "POST" else BY_COLLECTION.get(collection)
-        kind = entity.label if entity is not None else path
-        action = self.actions.get(mapping, "")
         if method == "POST":
+            # Most of a dry run's requests: counted without taking the path apart.
+            created = BY_COLLECTION.get(path)
+            kind = created.label if created is not None else path
             plan.creates[kind] += 1
-            examples = plan.create_examples.setdefault(kind, [])
-            if len(examples) < EXAMPLES:
+            examples = plan.create_examples.get(kind)
+            if examples is None or len(examples) < EXAMPLES:
+                action = self.actions.get(mapping, "")
                 values = ", ".join(
                     f"{self._label(action, name)} = {_shown(self._readable(action, name, value))}"
                     for name, value in policy.split(body).items()
                 )
-                examples.append(values or "(no fields)")
+                plan.create_examples.setdefault(kind, []).append(values or "(no fields)")
             return
+        collection, _, entity_id = path.rpartition("/")
+        entity = BY_COLLECTION.get(collection)
+        kind = entity.label if entity is not None else path
+        action = self.actions.get(mapping, "")
         if method == "DELETE":
             plan.deletes[kind] += 1
             return
