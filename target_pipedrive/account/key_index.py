@@ -27,7 +27,6 @@ which the finder forgets it everywhere and looks the record up again.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -90,6 +89,9 @@ class KeyIndex:
         self._store_of: dict[tuple[str, str], KeyStore] = {}
         self._scratch: KeyStore | None = None
         self._rentals: dict[tuple[str, str], Rental] = {}
+        # Per entity, its indexes of this run with their stores (what `written` keeps current); made
+        # again whenever an index joins (_refreshed).
+        self._indexes_of: dict[str, list[tuple[tuple[str, str], MatchField, KeyStore, Rental | None]]] = {}
         # Keys of ids that proved stale this run: a deleted entity's, or a merged one's, whose survivor
         # may hold the key now without the index knowing yet. Those are searched, never taken as absent.
         self._doubtful: set[tuple[str, str, str]] = set()
@@ -114,15 +116,23 @@ class KeyIndex:
     def written(self, entity: str, entity_id: int, body: dict[str, Any]) -> None:
         """Keys this run wrote to an entity, for the indexes refreshed this run (the next refresh lists
         the entity with all its keys)."""
-        with self._lock:
-            known = [(at, self._matches[at], self._store_of[at]) for at in self._states if at[0] == entity]
-        for at, match, store in known:
+        known = self._indexes_of.get(entity)
+        if known is None:
+            with self._lock:
+                known = self._indexes_of[entity] = [
+                    (at, self._matches[at], self._store_of[at], self._rentals.get(at))
+                    for at in self._states
+                    if at[0] == entity
+                ]
+        for at, match, store, rental in known:
             keys = self._keys(match, body)
             if not keys:
                 continue
-            rental = self._rentals.get(at)
+            if rental is None:
+                store.add(entity, match.key, entity_id, keys, self._states[at].generation)
+                continue
             # After the page in flight, which Pipedrive may have read before this write.
-            with rental.lock if rental is not None else contextlib.nullcontext():
+            with rental.lock:
                 store.add(entity, match.key, entity_id, keys, self._states[at].generation)
 
     def forget(self, entity: str, entity_id: int) -> None:
@@ -154,6 +164,7 @@ class KeyIndex:
                 else:
                     # A dry run answers from the ledger's complete index as the last run left it.
                     self._states[at] = state if store.read_only else self._refresh(match, state, store)
+                self._indexes_of.pop(at[0], None)
             return self._states[at]
 
     def _rented(self, match: MatchField) -> IndexState:
