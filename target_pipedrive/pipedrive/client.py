@@ -21,7 +21,7 @@ Retries (at most `max_retries`, default 5, after the first attempt):
 - Never retried: 401 (PipedriveAuthError), 402 and JSON 403s of feature capping (AccountRefused: the
   account, not the record), a non-JSON 403 (PipedriveBlocked); each of these stops the client, so that
   later calls raise it without sending. Other 4xx and 2xx with success: false raise
-  PipedriveRequestError, the record's fault.
+  PipedriveRequestError, the record's fault; so does a 2xx whose entity is deleted (trash.py: a 404).
 - `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
@@ -62,6 +62,7 @@ from .retry import seconds_header, wait_after_429, wait_after_failure
 from .server_clock import ServerClock
 from .session import new_session
 from .stats import ClientStats
+from .trash import trashed
 
 __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
 
@@ -380,6 +381,8 @@ class PipedriveClient:
             raise PipedriveRequestError(status, method, path, f"a non-JSON answer ({kind})")
         if status >= 400 or payload.get("success") is False:
             raise PipedriveRequestError(status, method, path, self._scrub(error_text(payload)))
+        if (gone := trashed(method, path, payload.get("data"))) is not None:
+            raise gone
         return ApiResponse(
             status, payload.get("data"), payload.get("additional_data"), CaseInsensitiveDict(headers)
         )
