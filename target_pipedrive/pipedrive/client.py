@@ -248,6 +248,8 @@ class PipedriveClient:
             self.stats.within_share(method, path)
             outcome = self._attempt(method, path, _query(params), body, data, attempt)
             if isinstance(outcome, ApiResponse):
+                if (gone := trashed(method, path, outcome.data)) is not None:
+                    raise gone
                 return replace(outcome, in_doubt=True) if in_doubt else outcome
             in_doubt = in_doubt or outcome.in_doubt
             if attempt > self.max_retries:
@@ -381,8 +383,6 @@ class PipedriveClient:
             raise PipedriveRequestError(status, method, path, f"a non-JSON answer ({kind})")
         if status >= 400 or payload.get("success") is False:
             raise PipedriveRequestError(status, method, path, self._scrub(error_text(payload)))
-        if (gone := trashed(method, path, payload.get("data"))) is not None:
-            raise gone
         return ApiResponse(
             status, payload.get("data"), payload.get("additional_data"), CaseInsensitiveDict(headers)
         )
