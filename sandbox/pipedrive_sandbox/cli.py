@@ -73,6 +73,12 @@ def parser() -> argparse.ArgumentParser:
         default=0.0,
         help="seconds added to the sandbox's wall clock (timestamps, updated_since, the Date header)",
     )
+    p.add_argument(
+        "--readable-trash",
+        action="store_true",
+        help="a deleted v2 entity stays readable and patchable by id, answering is_deleted: true (as "
+        "Pipedrive may for the 30 days it keeps it); default: 404",
+    )
     p.add_argument("--log-limit", type=int, help="keep only the last N requests in the request log")
     return p
 
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> None:
             item_search_form=args.item_search_form,
             clock_offset=args.clock_offset,
             null_form=args.null_form,
+            readable_trash=args.readable_trash,
         )
     except (ValueError, OSError) as exc:
         raise SystemExit(f"pipedrive-sandbox: {exc}") from exc

@@ -48,6 +48,7 @@ OPTIONS = (
     "item_search_form",
     "clock_offset",
     "null_form",
+    "readable_trash",
 )
 # How answers show a property that has no value: "explicit" sends `null`, as Pipedrive's answers and the
 # descriptions' examples do (`"org_id": null`, `"origin_id": null`); "omit" leaves it out, the form the
@@ -103,6 +104,7 @@ class Sandbox:
         item_search_form: str = "example",
         clock_offset: float = 0.0,
         null_form: str = "explicit",
+        readable_trash: bool = False,
     ) -> None:
         self.token = token
         self._lock = threading.Lock()
@@ -131,6 +133,7 @@ class Sandbox:
             "item_search_form": item_search_form,
             "clock_offset": clock_offset,
             "null_form": null_form,
+            "readable_trash": readable_trash,
         }
         self.reset()
 
@@ -182,6 +185,8 @@ class Sandbox:
             if options["null_form"] not in NULL_FORMS:
                 raise ValueError(f"null_form must be one of {', '.join(NULL_FORMS)}")
             self.null_form = options["null_form"]
+        if "readable_trash" in options:
+            self.store.readable_trash = bool(options["readable_trash"])
 
     def reset(self) -> None:
         """Back to the seed and the options the sandbox was started with; log and counters emptied."""

@@ -35,13 +35,16 @@ class Store:
     """Entities as the API last wrote them. Callers hold `lock` around a request's reads and writes.
 
     It also holds the account settings the endpoints read: the plan (`visible_to` choices), the
-    itemSearch/field answer form and the wall clock's offset; the Sandbox's configure() sets them."""
+    itemSearch/field answer form, the wall clock's offset and whether deleted v2 entities stay readable and
+    patchable by id (`readable_trash`); the Sandbox's configure() sets them."""
 
     def __init__(self, seed_path: str | None = None, clock: Callable[[], float] | None = None) -> None:
         self.seed_path = seed_path
         self.clock = clock or time.monotonic
         self.plan = "lite"
         self.item_search_form = "example"
+        # Real Pipedrive keeps deleted v2 entities for 30 days and may still answer for them by id.
+        self.readable_trash = False
         self.clock_offset = 0.0
         self.lock = threading.RLock()
         self.index = SearchIndex(self.clock)
@@ -137,9 +140,10 @@ class Store:
             doc = None if item.get("is_deleted") else build_doc(self.seed, kind, item)
             self.index.put(kind, item["id"], doc, now=now)
 
-    def get(self, kind: str, entity_id: Any) -> dict[str, Any]:
+    def get(self, kind: str, entity_id: Any, *, trashed: bool = False) -> dict[str, Any]:
+        """The entity with this id; a deleted one only when `trashed` (the readable_trash option)."""
         item = self.entities[kind].get(entity_id)
-        if item is None or item.get("is_deleted"):
+        if item is None or (item.get("is_deleted") and not trashed):
             raise ApiError(404, f"{SINGULAR[kind]} not found")
         return item
 
@@ -171,9 +175,11 @@ class Store:
         with self.lock:
             return self._put(kind, item)
 
-    def update(self, kind: str, entity_id: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    def update(
+        self, kind: str, entity_id: Any, changes: dict[str, Any], *, trashed: bool = False
+    ) -> dict[str, Any]:
         with self.lock:
-            item = self.get(kind, entity_id)
+            item = self.get(kind, entity_id, trashed=trashed)
             item.update(changes)
             self._ordered(kind, item)
             self._reindex(kind, item)

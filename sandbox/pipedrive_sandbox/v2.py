@@ -214,11 +214,12 @@ def entities(
             return ok(copy.deepcopy(store.create(kind, _normalize(store, kind, item))))
         raise ApiError(405, "Method not allowed")
     number = int_param({"id": entity_id}, "id")
+    trashed = store.readable_trash  # a deleted entity still answers by id, with is_deleted: true
     if method == "GET":
-        return ok(copy.deepcopy(store.get(kind, number)))
+        return ok(copy.deepcopy(store.get(kind, number, trashed=trashed)))
     if method == "PATCH":
         checked = rules.check_v2(store, kind, body, create=False)
-        current = store.get(kind, number)
+        current = store.get(kind, number, trashed=trashed)
         changes = copy.deepcopy(checked)
         if kind == "deals":
             refuse_archived_edit("Deal", current, checked)
@@ -226,7 +227,7 @@ def entities(
         if "custom_fields" in changes:  # PATCH changes the custom fields it names, keeps the rest
             changes["custom_fields"] = {**current.get("custom_fields", {}), **changes["custom_fields"]}
         merged = _normalize(store, kind, _stamp(store, kind, {**copy.deepcopy(current), **changes}, current))
-        return ok(copy.deepcopy(store.update(kind, number, merged)))
+        return ok(copy.deepcopy(store.update(kind, number, merged, trashed=trashed)))
     if method == "DELETE":
         store.get(kind, number)
         store.delete(kind, number)

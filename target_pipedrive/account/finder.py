@@ -17,7 +17,7 @@ from ..pipedrive.errors import PipedriveRequestError
 from .key_index import KeyIndex
 from .ledger.keys import KeyStore
 from .match import MatchField
-from .prefetch import PAGE_SIZE, EntityIndex, has_value
+from .prefetch import PAGE_SIZE, EntityIndex, has_value, values_of
 
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
@@ -341,12 +341,12 @@ class EntityFinder:
 
     @staticmethod
     def _custom_equals(match: MatchField, item: dict[str, Any], value: str) -> bool:
-        candidates = [v for k, v in item.items() if k not in ("id", "result_score")]
+        """Whether an itemSearch/field hit holds `value`: the field under its own key when the hit has
+        it, else any value of the hit, each a scalar, a {value} object or a list of them."""
+        raws = [v for k, v in item.items() if k not in ("id", "result_score")]
         if match.key in item:
-            candidates = [item[match.key]]
-        for candidate in candidates:
-            if isinstance(candidate, dict):
-                candidate = candidate.get("value")
+            raws = [item[match.key]]
+        for candidate in (one for raw in raws for one in values_of(raw)):
             if candidate is None:
                 continue
             if match.field is not None and match.field.type in ("double", "monetary"):

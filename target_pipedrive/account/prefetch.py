@@ -27,8 +27,16 @@ def candidates(match: MatchField, item: dict[str, Any]) -> list[Any]:
     if match.kind == "phone":
         return [_value(p) for p in item.get("phones") or []]
     if match.kind == "custom":
-        return [_value((item.get("custom_fields") or {}).get(match.key))]
+        custom = item.get("custom_fields")
+        # A listed entity keys its custom fields; an entity-search hit lists their values as strings.
+        return values_of(custom.get(match.key) if isinstance(custom, dict) else custom)
     return [item.get(match.kind)]
+
+
+def values_of(raw: Any) -> list[Any]:
+    """The values one candidate holds: itself or, when it is a list, each element; of an object, its
+    `value`. The answers' shapes are not all declared (itemSearch/field's `item` is an untyped object)."""
+    return [_value(element) for element in (raw if isinstance(raw, list) else [raw])]
 
 
 def _value(raw: Any) -> Any:

@@ -156,3 +156,14 @@ class ApiNeeded(Exception):
     def __init__(self, method: str, path: str) -> None:
         self.method, self.path = method, path
         super().__init__(f"{method} {path}: not sent (this thread works from memory only)")
+
+
+class EntityTrashed(PipedriveRequestError):
+    """A GET, PATCH or PUT of one entity by id answered with the entity, but deleted (`is_deleted: true`):
+    Pipedrive keeps deleted persons, organizations, deals and activities for 30 days and may still read
+    and change them by id. It is raised as the 404 it becomes once purged, so that every caller treats it
+    as one: an id taken on the ledger's word is forgotten and the record planned again, and a PATCH that
+    landed in the trash never counts as the record's write."""
+
+    def __init__(self, method: str, path: str, label: str) -> None:
+        super().__init__(404, method, path, f"the {label} is deleted (in Pipedrive's trash: is_deleted)")

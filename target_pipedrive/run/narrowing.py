@@ -176,8 +176,8 @@ class Narrower:
 
     def _read_current(self, entity: Entity, entity_id: int | str) -> dict[str, Any] | None:
         """GET the entity (its lists to merge into, its preserved values); known to the run afterwards.
-        A 404 (an id the ledger remembered, now gone) is raised: the record is planned again. A dry
-        run's would-be entity (a negative id) is not asked for."""
+        A 404 (an id the ledger remembered, now gone or in Pipedrive's trash) is raised: the record is
+        planned again. A dry run's would-be entity (a negative id) is not asked for."""
         if self.dry_run and str(entity_id).startswith("-"):
             return None
         data = self.runtime.client.get(entity.item(entity_id)).data

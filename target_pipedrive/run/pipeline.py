@@ -122,8 +122,9 @@ class RecordPipeline:
             stale_marker = marker is not None and exc.status == 404 and given(payload, marker.id_field)
             if exc.status not in (400, 404, 410) or not (ctx.lookups.unverified or stale_marker):
                 raise
-            # An id remembered from an earlier run is gone (deleted or merged in Pipedrive): forget it
-            # and plan the record again from what Pipedrive says now.
+            # An id remembered from an earlier run is gone (deleted or merged in Pipedrive; one in its
+            # trash answers as a 404 too, pipedrive/trash.py): forget it and plan the record again from
+            # what Pipedrive says now.
             self.logger.info(
                 "Mapping %r: an id from the sync ledger or the key index is stale; looking it up again",
                 ctx.mapping,

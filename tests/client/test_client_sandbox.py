@@ -11,12 +11,14 @@ from target_pipedrive.account.directory import AccountDirectory
 from target_pipedrive.pipedrive.client import PipedriveClient
 from target_pipedrive.pipedrive.errors import (
     DailyBudgetExhausted,
+    EntityTrashed,
     PipedriveAuthError,
     PipedriveBlocked,
     PipedriveRequestError,
     PipedriveUnavailable,
     WriteOutcomeUnknown,
 )
+from target_pipedrive.pipedrive.trash import trashed
 
 from .helpers import fake_client
 
@@ -314,3 +316,32 @@ def test_the_account_directory_costs_what_the_sandbox_charges(sandbox):
         thread.join()
     assert c.stats.calls == 4  # each list read once, whatever asks for it again
     assert c.stats.tokens == 20 + 5 + 5 + 10 == sandbox.counters()["tokens"]
+
+
+def test_a_deleted_entity_answered_by_id_is_a_404(sandbox):
+    # Pipedrive keeps deleted entities 30 days and may answer for them by id with is_deleted: true.
+    sandbox.configure(readable_trash=True)
+    c, _ = client(sandbox)
+    person = c.post("/api/v2/persons", {"name": "Ann"}).data
+    path = f"/api/v2/persons/{person['id']}"
+    c.delete(path)
+    for call in (lambda: c.get(path), lambda: c.patch(path, {"name": "Into the trash"})):
+        with pytest.raises(EntityTrashed) as caught:
+            call()
+        assert isinstance(caught.value, PipedriveRequestError) and caught.value.status == 404
+        assert "person is deleted" in caught.value.pipedrive_error
+    assert [e["status"] for e in sandbox.log()[-2:]] == [200, 200]
+    deal = c.post("/api/v2/deals", {"title": "Gone"}).data
+    c.delete(f"/api/v2/deals/{deal['id']}")
+    listed = c.get("/api/v2/deals", {"status": "deleted"}).data  # a list of deleted ones is no trash
+    assert [(d["id"], d["is_deleted"]) for d in listed] == [(deal["id"], True)]
+
+
+def test_only_one_deleted_entity_by_id_is_trash():
+    deleted = {"id": 5, "is_deleted": True}
+    assert trashed("GET", "/api/v2/deals/5", deleted) is not None
+    assert trashed("PUT", "/api/v1/notes/5", deleted) is not None
+    assert trashed("DELETE", "/api/v2/deals/5", deleted) is None
+    assert trashed("GET", "/api/v2/deals/5", {"id": 5, "is_deleted": False}) is None
+    assert trashed("GET", "/api/v2/deals", [deleted]) is None
+    assert trashed("GET", "/api/v1/users/me", deleted) is None
