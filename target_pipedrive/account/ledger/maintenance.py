@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from .engines import for_writes
 from .schema import accounts, entries, schema_version, table_names
 
 INTENT_SCOPE = "intent"
@@ -112,7 +113,7 @@ def prune(engine: Engine, account: str, older_than: float, *, now: float | None 
     kept); how many of each kind went. The caller holds the account's writer lock."""
     cutoff = (time.time() if now is None else now) - older_than
     old = (entries.c.account == account, entries.c.updated_at < cutoff)
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         counted = conn.execute(
             sa.select(entries.c.scope, sa.func.count()).where(*old).group_by(entries.c.scope)
         ).all()
