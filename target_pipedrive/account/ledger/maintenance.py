@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .engines import for_writes
-from .schema import accounts, entries, schema_version, table_names
+from .schema import accounts, column_names, entries, table_names
 
 INTENT_SCOPE = "intent"
 
@@ -40,8 +40,9 @@ def kind_of(scope: str) -> str:
 
 
 def _dated(conn: Connection) -> bool:
-    """Whether the entries carry `updated_at` (schema 2; a read-only look does not migrate)."""
-    return "entries" in table_names(conn) and schema_version(conn) >= 2
+    """Whether the entries carry `updated_at` (schema 2; a read-only look does not migrate, and a
+    ledger an earlier build half-migrated may have the column without the version that says so)."""
+    return "entries" in table_names(conn) and "updated_at" in column_names(conn, "entries")
 
 
 def sizes(engine: Engine) -> list[AccountSize]:
