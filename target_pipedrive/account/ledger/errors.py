@@ -42,6 +42,9 @@ def unusable_message(exc: BaseException, *, backend: str, where: str, setting: s
     if backend == "sqlite":
         if "readonly" in low or "read-only" in low or "unable to open" in low or "permission" in low:
             fix = "make the file and its folder writable by the user running the target, or point "
+        elif "disk is full" in low or "disk i/o error" in low:
+            # Creating or migrating it is one transaction: the file is as it was, so keep it.
+            fix = "free space on its disk (or raise the file size limit) and run again, or point "
         else:
             fix = (
                 "move the file away (a new ledger is made; the next run looks entities up again and "

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from .engines import for_writes
 from .errors import LedgerFailed, failed_message
 from .schema import index_keys, index_state
 
@@ -62,6 +63,7 @@ class KeyStore:
         self, engine: Engine, account: str, *, where: str, read_only: bool = False, persistent: bool = True
     ) -> None:
         self.engine = engine
+        self._writer = for_writes(engine)
         self.account = account
         self.where = where
         self.read_only = read_only
@@ -78,7 +80,7 @@ class KeyStore:
     @contextlib.contextmanager
     def _db(self, write: bool = False) -> Iterator[Connection]:
         try:
-            with self._lock, self.engine.begin() if write else self.engine.connect() as conn:
+            with self._lock, self._writer.begin() if write else self.engine.connect() as conn:
                 yield conn
         except _DB_ERRORS as exc:
             raise LedgerFailed(failed_message(exc, self.where)) from None

@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .schema import accounts, entries, schema_version, table_names
+from .engines import for_writes
+from .schema import accounts, column_names, entries, table_names
 
 INTENT_SCOPE = "intent"
 
@@ -39,8 +40,9 @@ def kind_of(scope: str) -> str:
 
 
 def _dated(conn: Connection) -> bool:
-    """Whether the entries carry `updated_at` (schema 2; a read-only look does not migrate)."""
-    return "entries" in table_names(conn) and schema_version(conn) >= 2
+    """Whether the entries carry `updated_at` (schema 2; a read-only look does not migrate, and a
+    ledger an earlier build half-migrated may have the column without the version that says so)."""
+    return "entries" in table_names(conn) and "updated_at" in column_names(conn, "entries")
 
 
 def sizes(engine: Engine) -> list[AccountSize]:
@@ -112,7 +114,7 @@ def prune(engine: Engine, account: str, older_than: float, *, now: float | None 
     kept); how many of each kind went. The caller holds the account's writer lock."""
     cutoff = (time.time() if now is None else now) - older_than
     old = (entries.c.account == account, entries.c.updated_at < cutoff)
-    with engine.begin() as conn:
+    with for_writes(engine).begin() as conn:
         counted = conn.execute(
             sa.select(entries.c.scope, sa.func.count()).where(*old).group_by(entries.c.scope)
         ).all()

@@ -83,8 +83,13 @@ def table_names(conn: Connection) -> set[str]:
     return set(sa.inspect(conn).get_table_names())
 
 
+def column_names(conn: Connection, table: str) -> set[str]:
+    return {column["name"] for column in sa.inspect(conn).get_columns(table)}
+
+
 def schema_version(conn: Connection) -> int:
-    """The schema of the ledger behind `conn` (0: empty)."""
+    """The schema of the ledger behind `conn` (0: empty). 1 as well for a `ledger_meta` without its
+    row: a creation or migration an earlier build stopped half-way (migrate completes it)."""
     names = table_names(conn)
     if "ledger_meta" in names:
         row = conn.execute(
@@ -96,7 +101,8 @@ def schema_version(conn: Connection) -> int:
 
 def migrate(conn: Connection, *, backend: str, read_only: bool, where: str, setting: str) -> None:
     """Create the tables, or bring a ledger of an earlier schema up to this one, in `conn`'s
-    transaction (PostgreSQL: under a transaction advisory lock; SQLite: the caller's file lock)."""
+    transaction (PostgreSQL: under a transaction advisory lock; SQLite: the caller's file lock). The
+    version row is written last: with it, the schema is complete."""
     if backend == "postgresql":
         conn.execute(
             sa.text("SELECT pg_advisory_xact_lock(CAST(:a AS integer), CAST(:b AS integer))"),
@@ -111,27 +117,48 @@ def migrate(conn: Connection, *, backend: str, read_only: bool, where: str, sett
     if version == SCHEMA_VERSION or read_only:
         # A dry run or a tool does not migrate: it reads what is there (schema 1 has entries).
         return
-    if version == 1:
-        conn.execute(sa.text("ALTER TABLE entries ADD COLUMN updated_at FLOAT"))
-    metadata.create_all(conn)
-    if version == 1:
-        # Every account an earlier version wrote to is known: its markers are in there.
-        now = time.time()
-        for (account,) in conn.execute(sa.select(entries.c.account).distinct()).all():
-            conn.execute(accounts.insert().values(account=account, first_run=now, last_run=now))
+    _complete(conn)
+    if version < 2:
+        _record_accounts(conn)
     conn.execute(ledger_meta.delete().where(ledger_meta.c.name == "schema_version"))
     conn.execute(ledger_meta.insert().values(name="schema_version", value=str(SCHEMA_VERSION)))
 
 
+def _complete(conn: Connection) -> None:
+    """Add what the schema misses, each step only if missing: earlier builds ran DDL outside a
+    transaction (engines.py), so a full disk or a kill while they created or migrated a ledger left
+    part of it done and no version row; doing a done step again fails (a duplicate column)."""
+    existing = table_names(conn)
+    if "entries" in existing and "updated_at" not in column_names(conn, "entries"):
+        conn.execute(sa.text("ALTER TABLE entries ADD COLUMN updated_at FLOAT"))
+    metadata.create_all(conn)  # the missing tables, each with its indexes
+    inspector = sa.inspect(conn)
+    for table in metadata.tables.values():
+        if table.name in existing:
+            present = {index["name"] for index in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in present:
+                    index.create(conn)
+
+
+def _record_accounts(conn: Connection) -> None:
+    """Every account an earlier version wrote to is known: its markers are in there."""
+    now = time.time()
+    known = set(conn.execute(sa.select(accounts.c.account)).scalars())
+    for (account,) in conn.execute(sa.select(entries.c.account).distinct()).all():
+        if account not in known:
+            conn.execute(accounts.insert().values(account=account, first_run=now, last_run=now))
+
+
 def knows_account(conn: Connection, account: str) -> bool:
-    """Whether a run wrote to this account before (a read-only look at an older or missing ledger:
-    whether it holds any row of the account)."""
+    """Whether a run wrote to this account before: it is in `accounts`, or (a read-only look at an older
+    ledger, or one an earlier build stopped migrating with `accounts` still empty) it has rows."""
     names = table_names(conn)
-    if "accounts" in names:
-        table, column = accounts, accounts.c.account
-    elif "entries" in names:
-        table, column = entries, entries.c.account
-    else:
-        return False
-    found = conn.execute(sa.select(sa.literal(1)).select_from(table).where(column == account))
-    return found.first() is not None
+    for table, column in ((accounts, accounts.c.account), (entries, entries.c.account)):
+        if table.name in names:
+            found = conn.execute(
+                sa.select(sa.literal(1)).select_from(table).where(column == account).limit(1)
+            )
+            if found.first() is not None:
+                return True
+    return False

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .cache import RowCache
-from .engines import make_engine, opening
+from .engines import for_writes, make_engine, opening
 from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_message
 from .keys import KeyStore
 from .locking import file_lock, try_advisory_lock, try_file_lock
@@ -68,7 +68,9 @@ class Ledger:
             self.engine = make_engine(
                 parsed, path=self.path, where=self.where, read_only=lambda: self.read_only
             )
-            with file_lock(self.path, "migrate", read_only=self.read_only), self.engine.begin() as conn:
+            self._writer = for_writes(self.engine)
+            migrating = self.engine if self.read_only else self._writer
+            with file_lock(self.path, "migrate", read_only=self.read_only), migrating.begin() as conn:
                 migrate(
                     conn,
                     backend=self.backend,
@@ -347,7 +349,7 @@ class Ledger:
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
         try:
-            with self.engine.begin() as conn:
+            with self._writer.begin() as conn:
                 yield conn
         except DB_ERRORS as exc:
             raise LedgerFailed(self._failed(exc)) from None
