@@ -68,8 +68,9 @@ def clean_message(exc: BaseException, *, ledger_path: str | None = None) -> str 
     if isinstance(exc, sqlite3.Error):
         where = f" ({ledger_path})" if ledger_path else ""
         return (
-            f"the sync ledger{where} failed: {exc}. Check the disk that holds it, or move the file away "
-            "(a new ledger is made; the next run looks entities up again) and run again"
+            f"the sync ledger{where} failed: {exc}. Check the disk that holds it (free space, the file "
+            "size limit, permissions) and run again; only if the file itself is damaged, move it away (a "
+            "new ledger is made; the next run looks entities up again)"
         )
     if isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE):
         return "the program reading the target's output (the states on stdout) went away"
