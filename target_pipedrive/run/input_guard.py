@@ -15,6 +15,8 @@ Singer input is a protocol between two programs, so a line that breaks it is the
   (json_line.py) is such a value, with a warning naming the line.
 - A key repeated in an object (json would keep the last value and drop the others unseen): a RECORD is
   rejected whole, as it cannot be read as the tap meant; any other message stops the run.
+- A STATE is passed on as JSON, so NaN or an infinite number in it stops the run: the tap's bookmark is
+  not the target's to rewrite.
 
 - BATCH messages are refused at once (the run stops at their line): the target writes records one by one
   and reads no batch files, which the SDK would open wherever a manifest points.
@@ -46,7 +48,7 @@ from singer_sdk.singerlib.json import deserialize_json
 
 from ..mapping.jsvalues import MAX_DEPTH, type_name
 from ..stops import SAFE_STATE, RunTerminated, clean_message, exit_code
-from .json_line import SURROGATE_ESCAPE, Reading, read_json, replace_lone_surrogates
+from .json_line import SURROGATE_ESCAPE, Reading, plain_state, read_json, replace_lone_surrogates
 
 if TYPE_CHECKING:
     from singer_sdk import Target as _MixinBase
@@ -330,6 +332,14 @@ class GuardedInput(_MixinBase):
     def _process_state_message(self, message_dict: dict) -> None:
         if "value" not in message_dict:
             raise InputError('STATE message has no "value"')
+        # A stop, not a rewrite: NaN passed on is not JSON (Meltano's state store would keep a state it
+        # cannot read back), and null or 0 in its place would be a bookmark the tap never wrote, which
+        # could make its next run skip or re-read data unseen. The states before this line are out.
+        if problem := plain_state(message_dict):
+            raise InputError(
+                f"STATE message: {problem}, which JSON cannot hold (Meltano could not store the state); "
+                "the tap must write a finite number (or a string) in its state"
+            )
         super()._process_state_message(message_dict)
 
     @staticmethod

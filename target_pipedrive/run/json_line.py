@@ -14,12 +14,13 @@ compare with, which costs more than the hook). Only a line with a repeat or a lo
 second time, to say where.
 
 Lone UTF-16 surrogates (valid JSON escapes, not Unicode) are replaced by input_guard.py with the
-helpers here.
+helpers here; a STATE's numbers are made writable by plain_state.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from decimal import Decimal
@@ -136,3 +137,39 @@ def _paths_of(value: Any, wanted: set[int]) -> dict[int, str]:
         elif isinstance(item, list):
             stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
     return found
+
+
+def plain_state(message: dict[str, Any]) -> str | None:
+    """Make a STATE message writable as JSON, in place: its Decimals become floats. None when done, else
+    why it cannot be: where it holds NaN or an infinite number (`Infinity`, `1e400`, a 5,000-digit
+    integer), which JSON cannot write."""
+    # Floats, not the Decimals' own digits: the SDK writes the state with json.dumps, which refuses a
+    # Decimal (every state with a fraction stopped the run), and Meltano reads the state back with
+    # json.loads into floats anyway, as does the tap: digits past a float's are lost on their side too.
+    stack: list[tuple[Any, str]] = [(message, "$")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            slots: Any = list(item.items())
+        elif isinstance(item, list):
+            slots = list(enumerate(item))
+        else:
+            continue
+        for slot, child in slots:
+            where = f"{path}.{slot}" if isinstance(item, dict) else f"{path}[{slot}]"
+            if isinstance(child, (float, Decimal)):
+                number = float(child)
+                if not math.isfinite(number):
+                    return f"{where} is {_spelled(child)}"
+                item[slot] = number
+            elif isinstance(child, (dict, list)):
+                stack.append((child, where))
+    return None
+
+
+def _spelled(number: float | Decimal) -> str:
+    if number != number:
+        return "NaN"
+    if isinstance(number, float):
+        return "Infinity" if number > 0 else "-Infinity"
+    return f"a number too large for a double (about 1e{number.adjusted()})"

@@ -177,6 +177,56 @@ def test_a_repeated_key_rejects_the_record(tmp_path, sandbox, config, bad_line, 
     assert run.states == [{"bookmarks": {STREAM: {"offset": 2}}}]
 
 
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('{"cursor": NaN}', "$.value.cursor is NaN"),
+        ('{"cursor": [0, -Infinity]}', "$.value.cursor[1] is -Infinity"),
+        ('{"cursor": 1e400}', "$.value.cursor is a number too large for a double (about 1e400)"),
+        ('{"cursor": ' + LONG + "}", "$.value.cursor is a number too large for a double (about 1e4999)"),
+    ],
+)
+def test_a_state_json_cannot_hold_stops_the_run_after_the_states_before_it(
+    tmp_path, sandbox, config, value, problem
+):
+    text = line(SCHEMA) + line(identify("a@x.io", "A")) + line(state(1))
+    text += '{"type": "STATE", "value": ' + value + "}\n" + line(identify("b@x.io", "B")) + line(state(2))
+    run = run_target(tmp_path, config, text)
+    assert_stopped_cleanly(run, f"line 4: STATE message: {problem}, which JSON cannot hold")
+    # Nothing but JSON reaches stdout (Meltano's state store), and the last state out is the good one.
+    assert run.states == [{"bookmarks": {STREAM: {"offset": 1}}}]
+    assert "NaN" not in run.stdout and "Infinity" not in run.stdout
+    assert [p["name"] for p in sandbox.entities("persons")] == ["A"]
+
+
+def test_a_state_with_fractions_is_passed_on(tmp_path, sandbox, config):
+    value = {"bookmarks": {STREAM: {"replication_key_value": 1700000000.125, "ratios": [0.1, 2, 1e-7]}}}
+    run = run_target(
+        tmp_path,
+        config,
+        line(SCHEMA) + line(identify("a@x.io", "A")) + line({"type": "STATE", "value": value}),
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.states == [value]
+
+
+def test_nan_and_infinity_in_a_record_are_rejected_where_mapped_and_harmless_elsewhere(
+    tmp_path, sandbox, config
+):
+    text = line(SCHEMA) + raw_identify("nan@x.io", '"name": NaN')
+    text += raw_identify("inf@x.io", '"name": -Infinity')
+    text += raw_identify("unused@x.io", '"name": "Unused", "score": NaN, "rank": [Infinity]')
+    run = run_target(tmp_path, config, text + line(state(3)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(r["reason"] for r in run.rejects) == [
+        "is NaN, not a number Pipedrive can store",
+        "is infinite (or too large), not a number Pipedrive can store",
+    ]
+    assert [p["name"] for p in sandbox.entities("persons")] == ["Unused"]
+    assert run.summary()["rejected"] == 2
+    assert run.states == [{"bookmarks": {STREAM: {"offset": 3}}}]
+
+
 def test_invalid_utf8_names_the_line_and_byte(tmp_path, sandbox, config):
     good = line(SCHEMA) + line(identify("a@x.io", "A"))
     bad = b'{"type": "RECORD", "stream": "segment_events", "record": {"name": "Jos\xe9"}}\n'

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import math
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from target_pipedrive.run.json_line import Reading, read_json
+from target_pipedrive.run.json_line import Reading, plain_state, read_json
 
 LONG = "9" * 5000
 
@@ -79,3 +80,26 @@ def test_a_line_with_both_names_both():
 def test_json_that_is_not_json_still_fails_in_json_words(text):
     with pytest.raises(json.JSONDecodeError):
         read(text)
+
+
+def test_a_state_with_fractions_becomes_writable_json():
+    message = read('{"type": "STATE", "value": {"ts": 1700000000.125, "l": [0.1, 2, {"x": 1e-7}]}}').value
+    assert plain_state(message) is None
+    assert json.loads(json.dumps(message["value"])) == {"ts": 1700000000.125, "l": [0.1, 2, {"x": 1e-7}]}
+    assert json.dumps(message["value"]) == '{"ts": 1700000000.125, "l": [0.1, 2, {"x": 1e-07}]}'
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('{"b": {"x": NaN}}', "$.value.b.x is NaN"),
+        ('{"b": [1, Infinity]}', "$.value.b[1] is Infinity"),
+        ('{"b": -Infinity}', "$.value.b is -Infinity"),
+        ('{"b": 1e400}', "$.value.b is a number too large for a double (about 1e400)"),
+        ('{"b": ' + LONG + "}", "$.value.b is a number too large for a double (about 1e4999)"),
+        ("NaN", "$.value is NaN"),
+    ],
+)
+def test_a_state_json_cannot_hold_is_named(value, expected):
+    message: dict[str, Any] = read('{"type": "STATE", "value": ' + value + "}").value
+    assert plain_state(message) == expected
