@@ -11,7 +11,12 @@ Singer input is a protocol between two programs, so a line that breaks it is the
   warning naming the line: Pipedrive stores UTF-8, which cannot hold them, and the rest of the record
   is still worth writing.
 - Values a mapping cannot use (wrong types, missing required fields) are not input errors: the mapping
-  engine rejects those records one by one into the reject file.
+  engine rejects those records one by one into the reject file. An integer too long for Python
+  (json_line.py) is such a value, with a warning naming the line.
+- A key repeated in an object (json would keep the last value and drop the others unseen): a RECORD is
+  rejected whole, as it cannot be read as the tap meant; any other message stops the run.
+- A STATE is passed on as JSON, so NaN or an infinite number in it stops the run: the tap's bookmark is
+  not the target's to rewrite.
 
 - BATCH messages are refused at once (the run stops at their line): the target writes records one by one
   and reads no batch files, which the SDK would open wherever a manifest points.
@@ -28,11 +33,9 @@ pipe (the last safe state is emitted, the summary logged) and the CLI exits with
 from __future__ import annotations
 
 import contextlib
-import decimal
 import json
 import logging
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -45,18 +48,13 @@ from singer_sdk.singerlib.json import deserialize_json
 
 from ..mapping.jsvalues import MAX_DEPTH, type_name
 from ..stops import SAFE_STATE, RunTerminated, clean_message, exit_code
-
-# The SDK's reading of a line (floats as Decimal), with one decoder for the run.
-_decode = json.JSONDecoder(parse_float=decimal.Decimal).decode
+from .json_line import SURROGATE_ESCAPE, Reading, plain_state, read_json, replace_lone_surrogates
 
 if TYPE_CHECKING:
     from singer_sdk import Target as _MixinBase
 else:
     _MixinBase = object
 
-# A JSON escape of a UTF-16 surrogate: only lines holding one need the (slower) walk for lone ones.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _REPORTED = "_target_pipedrive_reported"
 
 
@@ -85,23 +83,6 @@ def nested_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def replace_lone_surrogates(value: Any, path: str, found: list[str]) -> Any:
-    """`value` with every lone surrogate replaced by U+FFFD; the paths that held one go to `found`."""
-    if isinstance(value, str):
-        if _LONE_SURROGATE.search(value):
-            found.append(path)
-            return _LONE_SURROGATE.sub("\ufffd", value)
-        return value
-    if isinstance(value, list):
-        return [replace_lone_surrogates(item, f"{path}[{i}]", found) for i, item in enumerate(value)]
-    if isinstance(value, dict):
-        return {
-            replace_lone_surrogates(key, path, found): replace_lone_surrogates(item, f"{path}.{key}", found)
-            for key, item in value.items()
-        }
-    return value
-
-
 def mark_reported(exc: BaseException) -> None:
     """Remember that the failure was logged already, so the CLI exits without printing it again."""
     # An exception type with __slots__ keeps no mark: it is then printed twice, no worse.
@@ -126,6 +107,8 @@ class GuardedReader(SimpleSingerReader):
         # Whether the line just read has too few brackets to nest a record beyond MAX_DEPTH (a count
         # in C, where walking the record is a Python loop); False: walk it.
         self.line_shallow = False
+        # Why the record on the line just read is rejected whole (a repeated key), or None.
+        self.line_refused: str | None = None
         self.logger = logging.getLogger("target_pipedrive.input")
         # Set by GuardedInput: logs the failure and ends the run before the exception propagates.
         self.on_failure: Callable[[int, Exception], None] | None = None
@@ -170,6 +153,7 @@ class GuardedReader(SimpleSingerReader):
     def parse(self, raw: bytes | str) -> dict[str, Any] | None:
         """The message on one line; None for a blank line."""
         text = self.decode(raw)
+        self.line_refused = None
         # Brackets inside strings count too: the test can only be too careful.
         self.line_shallow = text.count("{") + text.count("[") <= MAX_DEPTH
         if not text.strip():
@@ -177,18 +161,22 @@ class GuardedReader(SimpleSingerReader):
         try:
             # One decoder for every line (the SDK's json.loads builds one per line); json.loads only
             # for a BOM, which it refuses in its own words.
-            message = deserialize_json(text) if text.startswith("\ufeff") else _decode(text)
+            message, careful = (
+                (deserialize_json(text), None) if text.startswith("\ufeff") else read_json(text)
+            )
         except RecursionError:
             raise InputError("not JSON (nested too deeply)") from None
         except json.JSONDecodeError as exc:
             raise InputError(f"not JSON ({exc.msg} at column {exc.colno})") from None
-        except ValueError as exc:  # e.g. an integer longer than Python converts
+        except ValueError as exc:
             raise InputError(f"not JSON ({exc})") from None
         if not isinstance(message, dict):
             raise InputError(f"not a Singer message: {type_name(message)}, where an object was expected")
         if "type" not in message:
             raise InputError('not a Singer message: it has no "type"')
-        if _SURROGATE_ESCAPE.search(text):
+        if careful is not None:
+            self._note_careful_reading(message, careful)
+        if SURROGATE_ESCAPE.search(text):
             message = self._without_lone_surrogates(message)
         return message
 
@@ -203,6 +191,27 @@ class GuardedReader(SimpleSingerReader):
                 f"not UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
                 "Singer messages are JSON, which is UTF-8"
             ) from None
+
+    def _note_careful_reading(self, message: dict[str, Any], reading: Reading) -> None:
+        if reading.long_integers:
+            self.logger.warning(
+                "line %d: integer(s) too long to be a number Pipedrive can store in %s; a mapping that "
+                "uses one rejects the record",
+                self.line_number,
+                ", ".join(reading.long_integers),
+            )
+        if not reading.repeated:
+            return
+        repeats = "; ".join(reading.repeated)
+        if message["type"] != "RECORD":
+            raise InputError(
+                f"{repeats}: JSON keeps only the last value of a repeated key, so this {message['type']} "
+                "message cannot be read as the tap meant; the tap must write each key once"
+            )
+        self.line_refused = (
+            f"{repeats}: JSON keeps only the last value of a repeated key, so the record is rejected "
+            "rather than written in part; the tap must write each key once"
+        )
 
     def _without_lone_surrogates(self, message: dict[str, Any]) -> dict[str, Any]:
         found: list[str] = []
@@ -295,7 +304,11 @@ class GuardedInput(_MixinBase):
         record = message_dict["record"]
         if not isinstance(record, dict):
             raise InputError(f"RECORD of stream {stream!r}: the record is {type_name(record)}, not an object")
-        shallow = isinstance(self.message_reader, GuardedReader) and self.message_reader.line_shallow
+        reader = self.message_reader if isinstance(self.message_reader, GuardedReader) else None
+        if reader is not None and reader.line_refused is not None:
+            self.refuse_record(stream, record, reader.line_refused)
+            return
+        shallow = reader is not None and reader.line_shallow
         if not shallow and nested_deeper_than(record, MAX_DEPTH):
             # A poison record (no mapping could use it, and hashing it could fail): its reject, not a stop.
             self.refuse_record(stream, record, f"the record is nested more than {MAX_DEPTH} levels deep")
@@ -319,6 +332,14 @@ class GuardedInput(_MixinBase):
     def _process_state_message(self, message_dict: dict) -> None:
         if "value" not in message_dict:
             raise InputError('STATE message has no "value"')
+        # A stop, not a rewrite: NaN passed on is not JSON (Meltano's state store would keep a state it
+        # cannot read back), and null or 0 in its place would be a bookmark the tap never wrote, which
+        # could make its next run skip or re-read data unseen. The states before this line are out.
+        if problem := plain_state(message_dict):
+            raise InputError(
+                f"STATE message: {problem}, which JSON cannot hold (Meltano could not store the state); "
+                "the tap must write a finite number (or a string) in its state"
+            )
         super()._process_state_message(message_dict)
 
     @staticmethod

@@ -96,13 +96,135 @@ def test_a_record_that_is_not_an_object_stops_the_run(tmp_path, sandbox, config,
             'line 2: SCHEMA message without a "stream" name',
         ),
         ("[" * 100_000, "line 2: not JSON (nested too deeply)"),
-        ('{"type": "RECORD", "n": ' + "9" * 5000 + "}", "line 2: not JSON (Exceeds the limit"),
+        (
+            '{"type": "STATE", "value": {"a": 1, "a": 2}}',
+            "line 2: $.value has the key 'a' 2 times: JSON keeps",
+        ),
+        (
+            '{"type": "SCHEMA", "stream": "s", "stream": "t", "schema": {"properties": {}}}',
+            "line 2: $ has the key 'stream' 2 times: JSON keeps only the last value of a repeated key, "
+            "so this SCHEMA message cannot be read as the tap meant; the tap must write each key once",
+        ),
     ],
 )
 def test_a_line_that_is_not_a_usable_message_stops_the_run(tmp_path, sandbox, config, bad_line, expected):
     run = run_target(tmp_path, config, line(SCHEMA) + bad_line + "\n" + line(identify("a@x.io", "A")))
     assert_stopped_cleanly(run, expected)
     assert sandbox.entities("persons") == []
+
+
+LONG = "9" * 5000  # more digits than Python's int() reads (4,300)
+
+
+def raw_identify(email: str, traits: str) -> str:
+    """A RECORD line with traits spelled by hand: some values have no JSON spelling in Python."""
+    return (
+        f'{{"type": "RECORD", "stream": "{STREAM}", "record": {{"type": "identify", '
+        f'"traits": {{"email": "{email}", {traits}}}}}}}\n'
+    )
+
+
+def test_an_integer_too_long_for_python_is_rejected_where_a_mapping_uses_it(tmp_path, sandbox, config):
+    text = line(SCHEMA) + raw_identify("long@x.io", f'"name": {LONG}')
+    text += raw_identify("unused@x.io", f'"name": "Unused", "score": -{LONG}')
+    text += line(identify("after@x.io", "After")) + line(state(3))
+    run = run_target(tmp_path, config, text)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "Traceback" not in run.stderr
+    # The mapped one is this record's reject; one no mapping uses costs the record nothing.
+    [reject] = run.rejects
+    assert (reject["field"], reject["mapping"]) == ("name", "people")
+    assert reject["reason"] == "is infinite (or too large), not a number Pipedrive can store"
+    assert sorted(p["name"] for p in sandbox.entities("persons")) == ["After", "Unused"]
+    summary = run.summary()
+    assert (summary["records_in"], summary["written"], summary["rejected"]) == (3, 2, 1)
+    assert run.states == [{"bookmarks": {STREAM: {"offset": 3}}}]
+    warnings = [entry for entry in run.stderr.splitlines() if "| WARNING" in entry and "too long" in entry]
+    assert "line 2: " in warnings[0] and "$.record.traits.name (5,000 digits)" in warnings[0]
+    assert "line 3: " in warnings[1] and "$.record.traits.score (5,000 digits)" in warnings[1]
+    assert len(run.stderr) < 100_000  # the digits are never echoed
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "where"),
+    [
+        (
+            '{"type": "RECORD", "stream": "segment_events", '
+            '"record": {"type": "identify", "traits": {"email": "first@x.io", "name": "First"}}, '
+            '"record": {"type": "identify", "traits": {"email": "second@x.io", "name": "Second"}}}\n',
+            "$ has the key 'record' 2 times",
+        ),
+        (
+            raw_identify("first@x.io", '"name": "Twice", "email": "second@x.io"'),
+            "$.record.traits has the key 'email' 2 times",
+        ),
+    ],
+)
+def test_a_repeated_key_rejects_the_record(tmp_path, sandbox, config, bad_line, where):
+    text = line(SCHEMA) + bad_line + line(identify("after@x.io", "After")) + line(state(2))
+    run = run_target(tmp_path, config, text)
+    assert run.returncode == 0, run.stderr[-3000:]
+    [reject] = run.rejects
+    assert reject["reason"] == (
+        f"{where}: JSON keeps only the last value of a repeated key, so the record is rejected rather "
+        "than written in part; the tap must write each key once"
+    )
+    assert reject["record"]["traits"]["email"] == "second@x.io"  # what json kept, for the replay
+    assert f"line 2: rejected a record of stream {STREAM!r}: {where}" in run.stderr
+    assert [p["name"] for p in sandbox.entities("persons")] == ["After"]
+    summary = run.summary()
+    assert (summary["records_in"], summary["written"], summary["rejected"]) == (2, 1, 1)
+    assert run.states == [{"bookmarks": {STREAM: {"offset": 2}}}]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('{"cursor": NaN}', "$.value.cursor is NaN"),
+        ('{"cursor": [0, -Infinity]}', "$.value.cursor[1] is -Infinity"),
+        ('{"cursor": 1e400}', "$.value.cursor is a number too large for a double (about 1e400)"),
+        ('{"cursor": ' + LONG + "}", "$.value.cursor is a number too large for a double (about 1e4999)"),
+    ],
+)
+def test_a_state_json_cannot_hold_stops_the_run_after_the_states_before_it(
+    tmp_path, sandbox, config, value, problem
+):
+    text = line(SCHEMA) + line(identify("a@x.io", "A")) + line(state(1))
+    text += '{"type": "STATE", "value": ' + value + "}\n" + line(identify("b@x.io", "B")) + line(state(2))
+    run = run_target(tmp_path, config, text)
+    assert_stopped_cleanly(run, f"line 4: STATE message: {problem}, which JSON cannot hold")
+    # Nothing but JSON reaches stdout (Meltano's state store), and the last state out is the good one.
+    assert run.states == [{"bookmarks": {STREAM: {"offset": 1}}}]
+    assert "NaN" not in run.stdout and "Infinity" not in run.stdout
+    assert [p["name"] for p in sandbox.entities("persons")] == ["A"]
+
+
+def test_a_state_with_fractions_is_passed_on(tmp_path, sandbox, config):
+    value = {"bookmarks": {STREAM: {"replication_key_value": 1700000000.125, "ratios": [0.1, 2, 1e-7]}}}
+    run = run_target(
+        tmp_path,
+        config,
+        line(SCHEMA) + line(identify("a@x.io", "A")) + line({"type": "STATE", "value": value}),
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.states == [value]
+
+
+def test_nan_and_infinity_in_a_record_are_rejected_where_mapped_and_harmless_elsewhere(
+    tmp_path, sandbox, config
+):
+    text = line(SCHEMA) + raw_identify("nan@x.io", '"name": NaN')
+    text += raw_identify("inf@x.io", '"name": -Infinity')
+    text += raw_identify("unused@x.io", '"name": "Unused", "score": NaN, "rank": [Infinity]')
+    run = run_target(tmp_path, config, text + line(state(3)))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sorted(r["reason"] for r in run.rejects) == [
+        "is NaN, not a number Pipedrive can store",
+        "is infinite (or too large), not a number Pipedrive can store",
+    ]
+    assert [p["name"] for p in sandbox.entities("persons")] == ["Unused"]
+    assert run.summary()["rejected"] == 2
+    assert run.states == [{"bookmarks": {STREAM: {"offset": 3}}}]
 
 
 def test_invalid_utf8_names_the_line_and_byte(tmp_path, sandbox, config):
