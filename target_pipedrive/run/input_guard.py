@@ -202,16 +202,11 @@ class GuardedReader(SimpleSingerReader):
             )
         if not reading.repeated:
             return
-        repeats = "; ".join(reading.repeated)
+        kept = f"{'; '.join(reading.repeated)}: JSON keeps only the last value of a repeated key, so"
+        fix = "the tap must write each key once"
         if message["type"] != "RECORD":
-            raise InputError(
-                f"{repeats}: JSON keeps only the last value of a repeated key, so this {message['type']} "
-                "message cannot be read as the tap meant; the tap must write each key once"
-            )
-        self.line_refused = (
-            f"{repeats}: JSON keeps only the last value of a repeated key, so the record is rejected "
-            "rather than written in part; the tap must write each key once"
-        )
+            raise InputError(f"{kept} this {message['type']} message cannot be read as the tap meant; {fix}")
+        self.line_refused = f"{kept} the record is rejected rather than written in part; {fix}"
 
     def _without_lone_surrogates(self, message: dict[str, Any]) -> dict[str, Any]:
         found: list[str] = []

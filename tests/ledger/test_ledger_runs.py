@@ -112,13 +112,19 @@ def test_no_ledger_twice_creates_no_activity_note_or_lead_twice(tmp_path, sandbo
     print(f"content fallback: {checks} lists, {tokens} tokens for 3 events")
 
 
-def test_a_lost_ledger_file_matches_by_content(tmp_path, sandbox):
+def rerun_after_losing_the_ledger(tmp_path: Path, sandbox: Any, text: str) -> Run:
+    """`text` synced, its ledger file deleted, then `text` again: the second run, which created nothing."""
     config = sample_config(sandbox, tmp_path)
-    assert run_target(tmp_path, config, SAMPLE).returncode == 0
+    assert run_target(tmp_path, config, text).returncode == 0
     (tmp_path / "ledger.sqlite").unlink()
-    run = run_target(tmp_path, config, SAMPLE)
+    run = run_target(tmp_path, config, text)
     assert run.returncode == 0, run.stderr[-3000:]
     assert counts(sandbox) == EXPECTED
+    return run
+
+
+def test_a_lost_ledger_file_matches_by_content(tmp_path, sandbox):
+    run = rerun_after_losing_the_ledger(tmp_path, sandbox, SAMPLE)
     assert "does not know this account yet" in run.stderr
 
 
@@ -161,10 +167,4 @@ def test_events_dated_in_the_future_are_still_matched_by_content_after_a_lost_le
             for key in ("timestamp", "sentAt", "receivedAt", "originalTimestamp"):
                 record[key] = future
         lines.append(json.dumps(message) if message else line)
-    dated = "\n".join(lines) + "\n"
-    config = sample_config(sandbox, tmp_path)
-    assert run_target(tmp_path, config, dated).returncode == 0
-    (tmp_path / "ledger.sqlite").unlink()
-    run = run_target(tmp_path, config, dated)
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert counts(sandbox) == EXPECTED
+    rerun_after_losing_the_ledger(tmp_path, sandbox, "\n".join(lines) + "\n")
