@@ -48,6 +48,7 @@ from singer_sdk.singerlib.json import deserialize_json
 
 from ..mapping.jsvalues import MAX_DEPTH, type_name
 from ..stops import SAFE_STATE, RunTerminated, clean_message, exit_code
+from .collector import set_for_records
 from .json_line import SURROGATE_ESCAPE, Reading, plain_state, read_json, replace_lone_surrogates
 
 if TYPE_CHECKING:
@@ -123,26 +124,27 @@ class GuardedReader(SimpleSingerReader):
         if self.on_start is not None:
             self.on_start()
         lines = self._raw_lines(file_input or sys.stdin)
-        while True:
-            try:
-                # Inside the try: a signal while the reader waits for input stops the run here too.
-                raw = next(lines, None)
-                if raw is None:
-                    break
-                self.line_number += 1
-                message = self.parse(raw)
-                if message is None:
-                    continue
-                kind = message["type"]
-                callback = callbacks.get(kind) if isinstance(kind, str) else None
-                if callback is None:
-                    raise InputError(f"unknown message type {kind!r}")
-                callback(message)
-            except Exception as exc:
-                if self.on_failure is not None:
-                    self.on_failure(self.line_number, exc)
-                raise
-            counts[kind] += 1
+        with set_for_records():
+            while True:
+                try:
+                    # Inside the try: a signal while the reader waits for input stops the run here too.
+                    raw = next(lines, None)
+                    if raw is None:
+                        break
+                    self.line_number += 1
+                    message = self.parse(raw)
+                    if message is None:
+                        continue
+                    kind = message["type"]
+                    callback = callbacks.get(kind) if isinstance(kind, str) else None
+                    if callback is None:
+                        raise InputError(f"unknown message type {kind!r}")
+                    callback(message)
+                except Exception as exc:
+                    if self.on_failure is not None:
+                        self.on_failure(self.line_number, exc)
+                    raise
+                counts[kind] += 1
         return counts
 
     @staticmethod
