@@ -276,6 +276,11 @@ class Sandbox:
             status, answer = 500, ApiError(500, "Internal server error").body()
         if self.null_form == "omit" and status < 400 and path.startswith(("/api/v2/", "/api/v1/notes")):
             answer = without_nulls(answer)
+        if fault and "data" in fault and status < 300 and isinstance(answer, dict) and "data" in answer:
+            # Committed as usual; only the answer is changed (a test of how a client reads answers).
+            answer = {**answer, "data": {**(answer["data"] or {}), **fault["data"]}}
+            self._record(entry, status, cost, "faults")
+            return _json(status, answer, limit_headers)
         if fault and fault.get("drop") == "after":
             # The write is committed; the client only sees the connection die.
             self._record(entry, f"dropped after {status}", cost, "faults")
