@@ -30,10 +30,8 @@ class UnusableAnswer(PipedriveRequestError):
     """A 2xx answer to a create whose `data.id` is no id of the entity it creates (missing, null, text
     where a number belongs, a fraction, a boolean): the create most likely happened, but which entity it
     made is not known. Not retried (it would make a second one) and nothing of it is remembered; the
-    write path keeps the create's intent in doubt (run/creates.py) and rejects the record."""
-
-    def __init__(self, status: int, method: str, path: str, problem: str) -> None:
-        super().__init__(status, method, path, problem)
+    write path keeps the create's intent in doubt (run/creates.py) and rejects the record.
+    `pipedrive_error` says what the answer held instead of an id."""
 
 
 class PipedriveAuthError(PipedriveError):
