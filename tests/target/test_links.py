@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .cli import messages, run_target
 from .test_associations import ORG, PERSON
 
@@ -203,9 +205,12 @@ def _linked_then_deleted(tmp_path, sandbox, api, cfg) -> int:
     return int(ann["id"])
 
 
+@pytest.mark.parametrize("readable_trash", [False, True], ids=["404", "readable-trash"])
 def test_a_linked_person_deleted_in_pipedrive_is_forgotten_not_asked_for_on_every_run(
-    tmp_path, sandbox, base_config, api
+    tmp_path, sandbox, base_config, api, readable_trash
 ):
+    # Deleted, Pipedrive answers 404 by id, or (its 30-day trash) the person with is_deleted: true.
+    sandbox.configure(readable_trash=readable_trash)
     cfg = base_config | {"mappings": [ORG_WITH_PERSON, PERSON]}
     gone = _linked_then_deleted(tmp_path, sandbox, api, cfg)
     # Another organization names the deleted person as its contact: the ledger's id answers 404.
