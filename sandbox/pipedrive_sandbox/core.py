@@ -276,12 +276,29 @@ class Sandbox:
             status, answer = 500, ApiError(500, "Internal server error").body()
         if self.null_form == "omit" and status < 400 and path.startswith(("/api/v2/", "/api/v1/notes")):
             answer = without_nulls(answer)
+        return self._answer(entry, fault, status, answer, cost, limit_headers)
+
+    def _answer(
+        self,
+        entry: dict[str, Any],
+        fault: dict[str, Any] | None,
+        status: int,
+        answer: Any,
+        cost: int,
+        headers: dict[str, str],
+    ) -> Outcome:
+        """The answer of a request that was handled (its write committed), as a fault may change it."""
+        if fault and "data" in fault and status < 300 and isinstance(answer, dict) and "data" in answer:
+            # Committed as usual; only the answer is changed (a test of how a client reads answers).
+            answer = {**answer, "data": {**(answer["data"] or {}), **fault["data"]}}
+            self._record(entry, status, cost, "faults")
+            return _json(status, answer, headers)
         if fault and fault.get("drop") == "after":
             # The write is committed; the client only sees the connection die.
             self._record(entry, f"dropped after {status}", cost, "faults")
             return Outcome(0, drop=True)
         self._record(entry, status, cost)
-        return _json(status, answer, limit_headers)
+        return _json(status, answer, headers)
 
     def _fault(self, entry: dict[str, Any], fault: dict[str, Any], *, search: bool) -> Outcome:
         headers = self.limits.peek(search=search)

@@ -7,7 +7,10 @@ A fault is a dict: `path` (glob, default "*"), `method`, `count` (how many reque
 is not open; 403 with `code`: a JSON refusal such as `feature_capping_deals_limit`; `error` replaces
 the message of a JSON fault, `code` adds Pipedrive's `code` to its body), `drop: "before"`
 (connection closed, nothing written), `drop: "after"` (the write commits, then the connection dies),
-`html: true` (a non-JSON block page) or `latency` (extra sandbox seconds).
+`html: true` (a non-JSON block page), `latency` (extra sandbox seconds) or `data` (an object: the
+request is handled and committed as usual, then its answer's `data` object gets these keys, e.g.
+`{"id": "abc"}`, a create answered with an id that is not one; for tests of a client's reading of
+answers, never a behaviour of Pipedrive's).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ _KNOWN = {
     "latency",
     "code",
     "error",
+    "data",
 }
 
 
@@ -39,8 +43,10 @@ def check(fault: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"unknown fault key(s): {', '.join(sorted(unknown))}")
     if fault.get("drop") not in (None, "before", "after"):
         raise ValueError("fault drop must be 'before' or 'after'")
-    if not any(k in fault for k in ("status", "drop", "html", "latency")):
-        raise ValueError("a fault needs one of status, drop, html, latency")
+    if not any(k in fault for k in ("status", "drop", "html", "latency", "data")):
+        raise ValueError("a fault needs one of status, drop, html, latency, data")
+    if "data" in fault and not isinstance(fault["data"], dict):
+        raise ValueError("fault data must be an object: the keys to set in the answer's data")
     return {"path": "*", "count": 1, "skip": 0, "probability": 1.0, **fault}
 
 

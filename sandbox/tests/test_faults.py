@@ -41,6 +41,24 @@ def test_dropped_after_the_write_committed_leaves_the_entity(sandbox):
     assert sandbox.log()[-1]["status"] == "dropped after 200"
 
 
+@pytest.mark.parametrize("bad_id", ["abc", None, 1.5, True])
+def test_a_data_fault_changes_the_answer_of_a_committed_create(sandbox, bad_id):
+    sandbox.configure(faults=[{"path": "/api/v2/persons", "method": "POST", "data": {"id": bad_id}}])
+    answer = call(sandbox, "POST", "/api/v2/persons", json={"name": "Ann"})
+    assert answer.status_code == 200 and answer.json()["success"] is True
+    assert answer.json()["data"]["id"] == bad_id and answer.json()["data"]["name"] == "Ann"
+    # The create itself happened, under its real id; the next answer is Pipedrive's again.
+    [ann] = sandbox.entities("persons")
+    assert isinstance(ann["id"], int) and not isinstance(ann["id"], bool)
+    assert call(sandbox, "POST", "/api/v2/persons", json={"name": "Bo"}).json()["data"]["id"] == ann["id"] + 1
+    assert sandbox.counters()["faults"] == 1
+
+
+def test_a_data_fault_must_be_an_object(sandbox):
+    with pytest.raises(ValueError, match="fault data must be an object"):
+        sandbox.configure(faults=[{"method": "POST", "data": "abc"}])
+
+
 def test_targeting_by_method_path_skip_and_count(sandbox):
     person = create(sandbox, "persons")
     sandbox.configure(

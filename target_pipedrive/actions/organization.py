@@ -85,4 +85,6 @@ def _person_link(rt: Runtime, payload: dict[str, Any], warnings: list[str]) -> t
     if person_id is None:
         return ()
     name = f"person {payload['person_match_value']!r}"
-    return (Link(PERSON, person_id, "org_id", name),)
+    match = common.match_field(rt, PERSON, payload, "person_match_field")
+    found_by = (match, str(payload["person_match_value"]).strip())
+    return (Link(PERSON, person_id, "org_id", name, found_by),)

@@ -14,12 +14,15 @@ Outcome = Literal["created", "updated", "deleted"]
 @dataclass(frozen=True)
 class Link:
     """After the write, `entity` `entity_id`'s `key` is set to the written entity's id (a person's
-    org_id to the organization just written); `name` says which entity it is, for warnings."""
+    org_id to the organization just written); `name` says which entity it is, for warnings. `found_by`
+    is the match field and value the id was found under: an id that proves gone (deleted or merged
+    since the ledger or the key index learned it) is looked up again by them (run/links.py)."""
 
     entity: Entity
     entity_id: int
     key: str
     name: str
+    found_by: tuple[MatchField, str] | None = None
 
 
 @dataclass

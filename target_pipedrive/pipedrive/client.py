@@ -21,7 +21,8 @@ Retries (at most `max_retries`, default 5, after the first attempt):
 - Never retried: 401 (PipedriveAuthError), 402 and JSON 403s of feature capping (AccountRefused: the
   account, not the record), a non-JSON 403 (PipedriveBlocked); each of these stops the client, so that
   later calls raise it without sending. Other 4xx and 2xx with success: false raise
-  PipedriveRequestError, the record's fault; so does a 2xx whose entity is deleted (trash.py: a 404).
+  PipedriveRequestError, the record's fault; so does a 2xx whose entity is deleted (trash.py: a 404),
+  and a create's 2xx without a usable id (UnusableAnswer: it is not sent again, see envelope.py).
 - `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
@@ -41,7 +42,7 @@ from typing import Any
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from .envelope import ApiResponse, error_text, read_json
+from .envelope import ApiResponse, error_text, read_json, unusable
 from .errors import (
     AccountRefused,
     ApiNeeded,
@@ -62,7 +63,6 @@ from .retry import seconds_header, wait_after_429, wait_after_failure
 from .server_clock import ServerClock
 from .session import new_session
 from .stats import ClientStats
-from .trash import trashed
 
 __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
 
@@ -248,8 +248,8 @@ class PipedriveClient:
             self.stats.within_share(method, path)
             outcome = self._attempt(method, path, _query(params), body, data, attempt)
             if isinstance(outcome, ApiResponse):
-                if (gone := trashed(method, path, outcome.data)) is not None:
-                    raise gone
+                if (refused := unusable(method, path, outcome, self._scrub)) is not None:
+                    raise refused
                 return replace(outcome, in_doubt=True) if in_doubt else outcome
             in_doubt = in_doubt or outcome.in_doubt
             if attempt > self.max_retries:

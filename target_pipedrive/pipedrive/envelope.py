@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+
+from .entities import BY_COLLECTION, LEAD, Entity
+from .errors import PipedriveRequestError, UnusableAnswer
+from .trash import trashed
 
 # v1.yaml's error examples also answer {"message": …} and {"status": "error", "errors": {field: [why]}}.
 _ERROR_KEYS = ("error", "error_info", "message", "errors", "code", "errorCode", "field_code")
@@ -42,3 +48,46 @@ def error_text(payload: dict[str, Any] | None) -> str:
         if value not in (None, "", [], {}) and str(value) not in parts:
             parts.append(str(value)[:500])
     return "; ".join(parts) or "no error text"
+
+
+def usable_id(entity: Entity, value: Any) -> bool:
+    """Whether `value` can be an id of `entity`: a lead's is a UUID (text), every other entity's a
+    positive whole number. Python counts True as 1 and 5.0 equals 5: neither is an id Pipedrive gives."""
+    if entity is LEAD:
+        if not isinstance(value, str):
+            return False
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def unusable(
+    method: str, path: str, answer: ApiResponse, scrub: Callable[[str], str]
+) -> PipedriveRequestError | None:
+    """The error a 2xx answer is, when the target must not take it as it came: the deleted entity a
+    GET, PATCH or PUT by id answers (trash.py), or a create's answer without a usable id. An id read
+    from such an answer would be stored in the ledger and linked to, or crash the run on every rerun."""
+    if (gone := trashed(method, path, answer.data)) is not None:
+        return gone
+    entity = BY_COLLECTION.get(path.rstrip("/")) if method == "POST" else None
+    if entity is None:
+        return None
+    data = answer.data
+    if not isinstance(data, dict):
+        shown = "has no data object"
+    elif "id" not in data:
+        shown = "has no data.id"
+    elif usable_id(entity, data["id"]):
+        return None
+    else:
+        # The server's (or a proxy's) text: scrubbed like every error text the client passes on, before
+        # it is shortened (a token cut in two would no longer be recognised).
+        value = scrub(json.dumps(data["id"], ensure_ascii=False, default=str))
+        shown = f"has data.id {value if len(value) <= 60 else value[:57] + '...'}"
+    kind = "a UUID" if entity is LEAD else "a whole number"
+    return UnusableAnswer(
+        answer.status, method, path, f"the answer {shown}, which is not a {entity.label} id ({kind})"
+    )

@@ -15,7 +15,8 @@ class PipedriveError(Exception):
 
 
 class PipedriveRequestError(PipedriveError):
-    """Pipedrive refused this request (a 4xx other than 401 and 429, or success: false): the record's fault.
+    """Pipedrive refused this request (a 4xx other than 401 and 429, or success: false), or answered it
+    in a way the target cannot use (UnusableAnswer): the record's fault, not the run's.
 
     `status` is the HTTP status, or 0 when the request was not sent because its body is not valid JSON.
     """
@@ -23,6 +24,14 @@ class PipedriveRequestError(PipedriveError):
     def __init__(self, status: int, method: str, path: str, pipedrive_error: str) -> None:
         self.status, self.method, self.path, self.pipedrive_error = status, method, path, pipedrive_error
         super().__init__(f"{method} {path} → HTTP {status}: {pipedrive_error}")
+
+
+class UnusableAnswer(PipedriveRequestError):
+    """A 2xx answer to a create whose `data.id` is no id of the entity it creates (missing, null, text
+    where a number belongs, a fraction, a boolean): the create most likely happened, but which entity it
+    made is not known. Not retried (it would make a second one) and nothing of it is remembered; the
+    write path keeps the create's intent in doubt (run/creates.py) and rejects the record.
+    `pipedrive_error` says what the answer held instead of an id."""
 
 
 class PipedriveAuthError(PipedriveError):

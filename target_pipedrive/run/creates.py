@@ -17,7 +17,7 @@ from ..account.finder import identity_scope, normalize
 from ..account.runtime import Runtime
 from ..actions.plan import Write
 from ..pipedrive.entities import BY_COLLECTION, DEAL, LEAD, ORGANIZATION, PERSON
-from ..pipedrive.errors import RunInterrupted, WriteOutcomeUnknown
+from ..pipedrive.errors import RunInterrupted, UnusableAnswer, WriteOutcomeUnknown
 from .context import RecordContext
 from .identity import Marker
 from .recovery import find_created, find_existing, intent_moment, intent_stamp, on_server_clock
@@ -39,6 +39,34 @@ LINK_COLLECTIONS = {
     "deal_id": DEAL.collection,
     "lead_id": LEAD.collection,
 }
+
+
+class CreateUnconfirmed(Exception):
+    """Pipedrive answered a create with success but no usable id (UnusableAnswer): the record is
+    rejected, and nothing of the entity is remembered (its id is not known). `kept`: the create's
+    intent stays in the ledger, in doubt, so that the next run or a replay looks for the entity
+    before creating it again."""
+
+    def __init__(self, answer: UnusableAnswer, write: Write, *, kept: bool) -> None:
+        self.status, self.pipedrive_error = answer.status, answer.pipedrive_error
+        label = BY_COLLECTION[write.path].label
+        if kept:
+            after = (
+                "Its create stays in the sync ledger, in doubt: the next run, or a replay of this reject, "
+                f"looks for the {label} in Pipedrive before creating it again"
+            )
+        else:
+            after = (
+                "No sync ledger keeps its create (no ledger, or nothing identifies the record across runs): "
+                f"look for the {label} in Pipedrive before replaying this record, or it may be created twice"
+            )
+        self.reason = (
+            f"Pipedrive answered the create (POST {write.path}, HTTP {answer.status}) with success, but "
+            f"{answer.pipedrive_error}: the {label} was most likely created, but which one is not known, "
+            f"so nothing of it is remembered. {after}. If this repeats, check that api_url reaches "
+            "Pipedrive itself (not a proxy that rewrites its answers)"
+        )
+        super().__init__(self.reason)
 
 
 def still_running(exc: WriteOutcomeUnknown) -> bool:
@@ -118,7 +146,7 @@ class Creates:
             if found is not None:
                 return found
         if intent is None or ledger is None or ledger.read_only:
-            return self._create(write)
+            return self._confirmed(write)
         earlier = ledger.get(INTENT_SCOPE, intent)
         if earlier is not None and (found := self._landed_earlier(write, earlier.entity_id, earlier.digest)):
             return found
@@ -134,7 +162,18 @@ class Creates:
             marked = json.dumps(sent | {"in_doubt": True}, default=str)
             ledger.put(INTENT_SCOPE, intent, entity, stamp, marked)
 
-        return self._create(write, in_doubt)
+        return self._confirmed(write, in_doubt)
+
+    def _confirmed(self, write: Write, in_doubt: Callable[[], None] | None = None) -> Any:
+        """The create's id; a success that names no usable id is the record's CreateUnconfirmed. The
+        create most likely happened: it is not sent again, and its intent (if it has one) is kept in
+        doubt rather than forgotten, which also gives it `outcome_settle` to show in the lists."""
+        try:
+            return self._create(write, in_doubt)
+        except UnusableAnswer as exc:
+            if in_doubt is not None:
+                in_doubt()
+            raise CreateUnconfirmed(exc, write, kept=in_doubt is not None) from None
 
     def _landed_earlier(self, write: Write, stamp: str, outbox: str | None) -> Any | None:
         """The entity of an earlier run's create of this record (its intent was left), if it landed."""

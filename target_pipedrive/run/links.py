@@ -6,13 +6,21 @@ changed: the ledger keeps a digest of the link under the mapping, so an unchange
 Without one, the linked entity's current value decides, read from what the run knows or with one GET
 (1 token): already linked, it is left alone; linked elsewhere, it is moved only when the mapping says
 `"link": "move"`, else left as it is with a warning (and asked again on a later run).
+
+An entity whose id Pipedrive no longer knows (a 404 or 410: deleted or merged since the ledger or the
+key index learned the id; one in the trash answers 404 too, pipedrive/trash.py) is forgotten, as the
+record's own write forgets a stale id (pipeline.py), and looked up again by the match value that found
+it: the live entity holding it now is linked, and with none the link is left out with one warning. A
+later run does not ask for the gone id again.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..account.digests import decode_fields
+from ..account.finder import LookupRejected, Lookups
 from ..account.runtime import Runtime
 from ..actions import policy
 from ..actions.plan import Link, Write
@@ -24,6 +32,8 @@ from .written import WriteMemory
 
 # How create_only_fields names the link (upsert_organization's person pair).
 LINK_FIELDS = {"person_match_value", "person_match_field"}
+# What Pipedrive answers for an id it no longer has: deleted (or in its trash), or merged into another.
+GONE = (404, 410)
 
 
 class Linker:
@@ -45,10 +55,7 @@ class Linker:
             try:
                 warning = self._one(ctx, int(written_id), link)
             except PipedriveRequestError as exc:
-                # The write itself landed: a failed link is told, and tried again on the next run.
-                warning = (
-                    f"{link.name} could not be linked: {exc.pipedrive_error}; tried again on the next run"
-                )
+                warning = self._refused(ctx, int(written_id), link, exc)
             if warning:
                 warnings.append(warning)
         return warnings
@@ -85,6 +92,30 @@ class Linker:
         # be overtaken is compared with Pipedrive again next time.
         self.memory.remember(ctx.mapping, write, link.entity_id, digests=not in_doubt)
         return None
+
+    def _refused(self, ctx: RecordContext, written_id: int, link: Link, exc: PipedriveRequestError) -> str:
+        """The warning for a link Pipedrive refused (the record's own write landed). A linked entity
+        that is gone is forgotten and looked up again; any other refusal is tried again next run."""
+        if exc.status not in GONE or link.found_by is None or exc.path != link.entity.item(link.entity_id):
+            return f"{link.name} could not be linked: {exc.pipedrive_error}; tried again on the next run"
+        finder = self.runtime.finder
+        finder.forget(link.entity.name, link.entity_id)
+        match, value = link.found_by
+        gone = f"{link.name} (id {link.entity_id}) is no longer in Pipedrive (deleted or merged): forgotten"
+        try:
+            # Not on the ledger's word again: it named the id that just proved gone.
+            live = finder.find(match, value, Lookups(trust_ledger=False))
+        except LookupRejected as ambiguous:
+            return f"{gone}; {ambiguous}; the link is left out"
+        if live is None or live == link.entity_id:
+            return (
+                f"{gone}, and no other {link.entity.label} has {match.describe()} = {value!r}; "
+                "the link is left out"
+            )
+        try:
+            return self._one(ctx, written_id, replace(link, entity_id=live)) or ""
+        except PipedriveRequestError as again:
+            return f"{link.name} could not be linked: {again.pipedrive_error}; tried again on the next run"
 
     def _unchanged(self, mapping: str, write: Write) -> bool:
         """The mapping last linked this entity to the same id (the ledger's digest of the link)."""

@@ -12,6 +12,7 @@ from ..actions.common import given
 from ..actions.plan import CREATE_ONLY, UPSERT, Reject, Skip, Skipped, Write, within_mode
 from ..pipedrive.errors import ApiNeeded, PipedriveRequestError
 from .context import RecordContext
+from .creates import CreateUnconfirmed
 from .dry_run import DryRunPlan
 from .identity import marker_of
 from .links import Linker
@@ -101,6 +102,9 @@ class RecordPipeline:
             self.summary.record_outcome(ctx.mapping, "skipped", ctx.record.ticket)
             if self.plan is not None:
                 self.plan.skipped(ctx.mapping, exc.reason)
+        except CreateUnconfirmed as exc:
+            # The answer's id is at fault, not a field of the mapping's: the reason names it.
+            self.rejects.reject(ctx, exc.reason, None, status=exc.status, pipedrive_error=exc.pipedrive_error)
         except PipedriveRequestError as exc:
             self.rejects.reject(
                 ctx,

@@ -101,7 +101,9 @@ class Rejects:
         self.logger.warning(
             "Rejected %s by mapping %r (%s): %s%s", ctx.describe(), ctx.mapping, ctx.action, where, reason
         )
-        self._keep(ctx.stream, ctx.source, reason, ctx.mapping, ctx.action, field, status, pipedrive_error)
+        self._keep(
+            ctx.stream, ctx.line, ctx.source, reason, ctx.mapping, ctx.action, field, status, pipedrive_error
+        )
         self.check_cap()
 
     def refuse(
@@ -111,13 +113,14 @@ class Rejects:
         self.logger.warning("line %d: rejected a record of stream %r: %s", line, stream, reason)
         if self.plan is not None:
             self.plan.rejected(None, reason)
-        self._keep(stream, record, reason, None, None, None, None, None)
+        self._keep(stream, line, record, reason, None, None, None, None, None)
         self.summary.record_refused(ticket)
         self.check_cap()
 
     def _keep(
         self,
         stream: str,
+        line: int,
         record: dict[str, Any],
         reason: str,
         mapping: str | None,
@@ -129,6 +132,9 @@ class Rejects:
         self.file.write(
             {
                 "stream": stream,
+                # Where the record is in the input: its line of stdin (or --input), counted from 1; null
+                # when the run did not read it from a stream of lines.
+                "input_line": line or None,
                 "record": record,
                 "mapping": mapping,
                 "action": action,

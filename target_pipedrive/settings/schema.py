@@ -75,9 +75,10 @@ SETTINGS = th.PropertiesList(
         title="Reject file",
         default="target-pipedrive.rejects.jsonl",
         description=(
-            "JSONL file that receives every record that could not be written (stream, record, mapping, "
-            "action, field, reason, HTTP status, Pipedrive's error). Created on the first reject only. "
-            "Run by Meltano, it defaults to output/target-pipedrive/rejects.jsonl in the Meltano project."
+            "JSONL file that receives every record that could not be written (stream, input line, record, "
+            "mapping, action, field, reason, HTTP status, Pipedrive's error). Created on the first reject "
+            "only. Run by Meltano, it defaults to output/target-pipedrive/rejects.jsonl in the Meltano "
+            "project."
         ),
     ),
     th.Property(

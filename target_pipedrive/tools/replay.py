@@ -10,7 +10,9 @@ any rerun. A record rejected by a mapping that is now disabled is not replayed: 
 The replay is the target's own run (`python -m target_pipedrive`), fed the reject file's records as
 Singer messages (a SCHEMA and the RECORDs of each stream), with the same config, ledger and lookups:
 it never creates what was already written. Its rejects go to the new reject file; with --dry-run it
-writes nothing to Pipedrive, and the requests it would send go beside the new reject file.
+writes nothing to Pipedrive, and the requests it would send go beside the new reject file. A reject of
+the new file keeps the `input_line` of the reject it replays: the line of the input that first brought
+the record, not of the replay's own (temporary) input.
 """
 
 from __future__ import annotations
@@ -129,10 +131,12 @@ def plan_groups(
     return ordered, kept, notes
 
 
-def singer_messages(entries: list[dict[str, Any]]) -> str:
-    """The records as Singer messages: each stream's SCHEMA (any object) before its first RECORD."""
+def singer_messages(entries: list[dict[str, Any]]) -> tuple[str, dict[int, Any]]:
+    """The records as Singer messages: each stream's SCHEMA (any object) before its first RECORD; and,
+    per RECORD line (1-based), the `input_line` of the reject it came from."""
     lines: list[str] = []
     streams: set[str] = set()
+    origins: dict[int, Any] = {}
     for entry in entries:
         stream = entry["stream"]
         if stream not in streams:
@@ -144,7 +148,25 @@ def singer_messages(entries: list[dict[str, Any]]) -> str:
         lines.append(
             json.dumps({"type": "RECORD", "stream": stream, "record": entry["record"]}, ensure_ascii=False)
         )
-    return "".join(line + "\n" for line in lines)
+        origins[len(lines)] = entry.get("input_line")
+    return "".join(line + "\n" for line in lines), origins
+
+
+def restore_input_lines(output: Path, start: int, origins: dict[int, Any]) -> None:
+    """The rejects a replay's run appended to `output` (from byte `start`) name lines of its temporary
+    input, which is gone once the replay ends: each gets back the input line of the reject it replays."""
+    if not output.exists() or output.stat().st_size <= start:
+        return
+    with output.open("r+b") as handle:
+        handle.seek(start)
+        appended = [json.loads(line) for line in handle.read().decode("utf-8").splitlines() if line.strip()]
+        for entry in appended:
+            entry["input_line"] = origins.get(entry.get("input_line"))
+        text = "".join(json.dumps(entry, ensure_ascii=False, default=str) + "\n" for entry in appended)
+        handle.seek(start)
+        handle.truncate()
+        # As the reject file itself writes them: a lone surrogate of a tap's is kept as its escape.
+        handle.write(text.encode("utf-8", "backslashreplace"))
 
 
 def run_group(
@@ -171,7 +193,9 @@ def run_group(
     config_path.touch(mode=0o600)
     config_path.write_text(json.dumps(run_config, default=str), encoding="utf-8")
     input_path = work / "input.jsonl"
-    input_path.write_text(singer_messages(group.entries), encoding="utf-8")
+    text, origins = singer_messages(group.entries)
+    input_path.write_text(text, encoding="utf-8")
+    start = output.stat().st_size if output.exists() else 0
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TARGET_PIPEDRIVE_")}
     done = subprocess.run(
         [sys.executable, "-m", "target_pipedrive", "--config", str(config_path), "--input", str(input_path)],
@@ -180,6 +204,7 @@ def run_group(
         check=False,
         env=environment,
     )
+    restore_input_lines(output, start, origins)
     if report.exists():
         summary = json.loads(report.read_text(encoding="utf-8"))
         group.counts = {outcome: int(summary.get(outcome, 0)) for outcome in OUTCOMES}

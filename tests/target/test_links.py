@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from .cli import messages, run_target
 from .test_associations import ORG, PERSON
 
@@ -186,3 +188,64 @@ def test_an_unknown_link_field_is_a_config_error(tmp_path, sandbox, base_config)
         assert done.returncode != 0
         assert "Extrnal ID" in done.stderr or "Emial" in done.stderr
     assert not any(e["method"] in ("POST", "PATCH") for e in sandbox.log())
+
+
+def _by_id(sandbox, since: int, person_id: int) -> list[tuple[str, Any]]:
+    path = f"/api/v2/persons/{person_id}"
+    return [(e["method"], e["status"]) for e in sandbox.log()[since:] if e["path"] == path]
+
+
+def _linked_then_deleted(tmp_path, sandbox, api, cfg) -> int:
+    first = run_target(
+        tmp_path, cfg, messages(identify("ann@acme.example"), group("g1", "Acme", "ann@acme.example"))
+    )
+    assert first.returncode == 0, first.stderr
+    [ann] = sandbox.entities("persons")
+    api.call("DELETE", f"/api/v2/persons/{ann['id']}")
+    return int(ann["id"])
+
+
+@pytest.mark.parametrize("readable_trash", [False, True], ids=["404", "readable-trash"])
+def test_a_linked_person_deleted_in_pipedrive_is_forgotten_not_asked_for_on_every_run(
+    tmp_path, sandbox, base_config, api, readable_trash
+):
+    # Deleted, Pipedrive answers 404 by id, or (its 30-day trash) the person with is_deleted: true.
+    sandbox.configure(readable_trash=readable_trash)
+    cfg = base_config | {"mappings": [ORG_WITH_PERSON, PERSON]}
+    gone = _linked_then_deleted(tmp_path, sandbox, api, cfg)
+    # Another organization names the deleted person as its contact: the ledger's id answers 404.
+    mark = len(sandbox.log())
+    second = run_target(tmp_path, cfg, messages(group("g2", "Globex", "ann@acme.example")))
+    assert second.returncode == 0, second.stderr
+    assert not second.rejects
+    assert f"person 'ann@acme.example' (id {gone}) is no longer in Pipedrive" in second.stderr
+    assert "the link is left out" in second.stderr
+    assert "tried again on the next run" not in second.stderr
+    assert len(_by_id(sandbox, mark, gone)) == 1  # asked once, then forgotten
+    assert not sandbox.entities("persons")  # a link never creates the person
+    # The third run neither warns about the stale id nor asks Pipedrive for it.
+    mark = len(sandbox.log())
+    third = run_target(tmp_path, cfg, messages(group("g2", "Globex", "ann@acme.example")))
+    assert third.returncode == 0, third.stderr
+    assert f"(id {gone})" not in third.stderr and "no longer in Pipedrive" not in third.stderr
+    assert "tried again on the next run" not in third.stderr
+    assert _by_id(sandbox, mark, gone) == []
+
+
+def test_a_linked_person_deleted_and_made_again_links_the_live_one(tmp_path, sandbox, base_config, api):
+    cfg = base_config | {"mappings": [ORG_WITH_PERSON, PERSON]}
+    gone = _linked_then_deleted(tmp_path, sandbox, api, cfg)
+    # Merged or re-entered in Pipedrive: a live person holds the email now.
+    live = api.call(
+        "POST", "/api/v2/persons", json={"name": "Ann", "emails": [{"value": "ann@acme.example"}]}
+    )
+    second = run_target(tmp_path, cfg, messages(group("g2", "Globex", "ann@acme.example")))
+    assert second.returncode == 0, second.stderr
+    assert not second.rejects and "could not be linked" not in second.stderr
+    assert person_orgs(sandbox) == {"Ann": org_ids(sandbox)["Globex"]}
+    assert [p["id"] for p in sandbox.entities("persons")] == [live["id"]]
+    assert live["id"] != gone
+    mark = len(sandbox.log())
+    third = run_target(tmp_path, cfg, messages(group("g2", "Globex", "ann@acme.example")))
+    assert third.returncode == 0, third.stderr
+    assert writes(sandbox, mark) == [] and _by_id(sandbox, mark, gone) == []

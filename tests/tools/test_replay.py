@@ -122,6 +122,25 @@ def test_records_that_still_fail_go_to_a_new_reject_file(tmp_path, sandbox):
     assert sandbox.entities("notes") == []
 
 
+def test_a_reject_that_still_fails_keeps_the_input_line_of_the_first_run(tmp_path, sandbox):
+    config, rejects = _first_run(tmp_path, sandbox)
+    first = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert sorted(r["input_line"] for r in first) == [2, 3]  # line 1 is the SCHEMA
+    # As if the first run's input had been longer, and m-2's reject came from a version without lines.
+    for reject in first:
+        if reject["record"]["messageId"] == "m-1":
+            reject["input_line"] = 41
+        else:
+            del reject["input_line"]
+    rejects.write_text("".join(json.dumps(r) + "\n" for r in first))
+    output = tmp_path / "still.jsonl"
+    done = run_tools(tmp_path, "replay", str(rejects), "--output", str(output), config=config)
+    assert done.returncode == 1, done.stdout + done.stderr
+    kept = [json.loads(line) for line in output.read_text().splitlines()]
+    # Not the lines of the replay's own input (2 and 3), which is gone once the replay ends.
+    assert sorted((r["record"]["messageId"], r["input_line"]) for r in kept) == [("m-1", 41), ("m-2", None)]
+
+
 def test_dry_run_writes_nothing(tmp_path, sandbox):
     config, rejects = _first_run(tmp_path, sandbox)
     fixed = config | {"mappings": [PEOPLE, _notes("$.properties.body")]}
