@@ -19,12 +19,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pipedrive_sandbox.server import SandboxServer
 
 TARGET_CLI = [sys.executable, "-m", "target_pipedrive"]
 _ID_SEGMENT = re.compile(r"/(\d+|[0-9a-f-]{36})(?=/|$)")
+POLL_SECONDS = 0.01
+Read = tuple[float, int]  # (time.perf_counter(), bytes of its stdin the target had read)
 
 
 class BenchmarkError(RuntimeError):
@@ -76,7 +78,8 @@ class Measurement:
     uses_api: bool = True  # False for target-jsonl: it has no calls to count
     duplicates: int | None = None  # entities sharing a match key, counted after the run (duplicates.py)
     peak_rss_mb: float | None = None  # the target process's own peak resident set (ru_maxrss)
-    steadiness: float | None = None  # records/s of the last 10% ÷ the first 10% (throughput.py)
+    steadiness: float | None = None  # records/s of the last 10% ÷ the first 10% (steadiness.py)
+    reads: list[Read] = field(default_factory=list)  # how far it had read its input, every poll
 
     def per_record(self, value: float, records: int | None = None) -> float:
         count = self.records if records is None else records
@@ -105,30 +108,54 @@ def run_cli(
     command: list[str], input_path: Path, log_path: Path, *, timeout: float, cwd: Path | None = None
 ) -> float:
     """Run a Singer target on a file (stdin), its log to log_path, state to nowhere; returns wall seconds."""
-    return run_cli_peak(command, input_path, log_path, timeout=timeout, cwd=cwd)[0]
+    return run_cli_peak(command, input_path, log_path, timeout=timeout, cwd=cwd).wall
+
+
+class CliRun(NamedTuple):
+    wall: float
+    peak_mb: float
+    reads: list[Read]
 
 
 def run_cli_peak(
     command: list[str], input_path: Path, log_path: Path, *, timeout: float, cwd: Path | None = None
-) -> tuple[float, float]:
-    """run_cli, and the process's peak RSS in MB: its VmHWM, read while it runs. Not ru_maxrss: on Linux
-    that carries over the runner's resident memory from the fork (a sandbox holding a million persons)."""
+) -> CliRun:
+    """run_cli, with what the runner sees of the process while it runs, every POLL_SECONDS:
+    - its peak RSS in MB, its VmHWM. Not ru_maxrss: on Linux that carries over the runner's resident
+      memory from the fork (a sandbox holding a million persons);
+    - how far it has read its input (stdin_offset), from outside: no progress line to ask for or parse."""
+    reads: list[Read] = []
     with input_path.open("rb") as stdin, log_path.open("wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.DEVNULL, stderr=log, cwd=cwd)
         peak = 0
         while process.poll() is None:
             peak = max(peak, _high_water_kib(process.pid))
+            if (offset := stdin_offset(process.pid)) is not None:
+                reads.append((time.perf_counter(), offset))
             if time.perf_counter() - started > timeout:
                 process.kill()
                 process.wait()
                 tail = _tail(log_path)
                 raise BenchmarkError(f"{command[0]} took longer than {timeout:.0f} s; log:\n{tail}")
-            time.sleep(0.01)
+            time.sleep(POLL_SECONDS)
         wall = time.perf_counter() - started
     if process.returncode != 0:
         raise BenchmarkError(f"{' '.join(command)} exited with {process.returncode}; log:\n{_tail(log_path)}")
-    return wall, peak / 1024
+    return CliRun(wall, peak / 1024, reads)
+
+
+def stdin_offset(pid: int) -> int | None:
+    """The file offset of the process's stdin (the `pos:` of Linux's /proc/<pid>/fdinfo/0): on a file,
+    how many of its bytes the process has read. None once it has exited, or without /proc."""
+    try:
+        with open(f"/proc/{pid}/fdinfo/0", encoding="ascii", errors="replace") as info:
+            for line in info:
+                if line.startswith("pos:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _high_water_kib(pid: int) -> int:
@@ -161,9 +188,10 @@ def measure_target(
     before = server.counters()
     seq = server.sandbox.log[-1]["seq"] if server.sandbox.log else 0
     clock.restart()
-    wall, peak = run_cli_peak(
+    run = run_cli_peak(
         [*TARGET_CLI, "--config", str(config_path)], input_path, workdir / f"{run_name}.log", timeout=timeout
     )
+    wall = run.wall
     after = server.counters()
     busy = min(clock.busy_seconds(), wall)
     report_path = Path(config["report_file"])
@@ -178,5 +206,6 @@ def measure_target(
         seconds=(wall - busy) + busy * speed,
         summary=summary,
         endpoints=calls,
-        peak_rss_mb=peak,
+        peak_rss_mb=run.peak_mb,
+        reads=run.reads,
     )

@@ -20,6 +20,7 @@ from . import events
 from .configs import target_config
 from .duplicates import count_duplicates
 from .measure import Measurement, RequestClock, measure_target
+from .steadiness import record_ends, steadiness
 from .target_jsonl import ensure_installed, measure_jsonl
 
 TITLES = {
@@ -219,11 +220,10 @@ def run_cpu(ctx: Context) -> ScenarioResult:
             ledger=throughput.known_ledger(ctx.workdir / "cpu.ledger.sqlite", server.url),
             speed=1.0,
             dry_run=True,
-            progress_interval=throughput.PROGRESS_EVERY,
         )
     finally:
         server.stop()
-    ours.steadiness = throughput.steadiness(ctx.workdir / "S5-ours.log", ctx.cpu_events)
+    ours.steadiness = steadiness(ours.reads, record_ends(input_path))
     ctx.say(f"S5-target-jsonl: {ctx.cpu_events} records …")
     jsonl = measure_jsonl(executable, input_path, ctx.cpu_events, workdir=ctx.workdir, timeout=ctx.timeout)
     ctx.say(f"S5-target-jsonl: {jsonl.wall_seconds:.1f} s wall")

@@ -1,5 +1,5 @@
 """S8 and S9 (issue 17): the plan's pace reached at a real latency, and a re-sync of unchanged rows at
-scale; and how steady a long run's records/s stays (its last 10% against its first 10%).
+scale, with how steady its records/s stays (steadiness.py).
 
 S8 writes new people to an Ultimate account at 200 ms of latency: one request per record, so the paced
 rate (80% of 120 requests per 2 s: 48 records/s) is its yardstick. S9 re-syncs rows the ledger already
@@ -8,8 +8,6 @@ holds, unchanged: the target's own CPU against target-jsonl's on the same file.
 
 from __future__ import annotations
 
-import datetime
-import re
 from pathlib import Path
 
 from target_pipedrive.account.ledger import Ledger
@@ -19,15 +17,13 @@ from target_pipedrive.pipedrive.pacing import WINDOW_SECONDS, with_margin
 from . import events
 from .measure import Measurement, RequestClock
 from .scenarios import Context, ScenarioResult
+from .steadiness import record_ends, steadiness
 from .target_jsonl import ensure_installed, measure_jsonl
 
 ULTIMATE_BURST = 120  # requests per 2 s of an API token (pipedrive-api.md §5.2)
 S8_LATENCY = 0.2
 # At x2 a request slot (1/48 s) is 10 ms of real time: the target's CPU per record stays well inside it.
 S8_SPEED = 2.0
-# A progress line every second (the least the setting takes) gives the points deciles are read from.
-PROGRESS_EVERY = 1
-_PROGRESS = re.compile(r"^(\S+ \S+) \|.*Progress: (\d+) records in")
 
 
 def known_ledger(path: Path, api_url: str) -> Path:
@@ -39,34 +35,6 @@ def known_ledger(path: Path, api_url: str) -> Path:
     finally:
         ledger.close()
     return path
-
-
-def progress_points(log: Path) -> list[tuple[float, int]]:
-    """(seconds, records in) of each progress line of a run's log."""
-    points = []
-    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
-        if match := _PROGRESS.match(line):
-            moment = datetime.datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S,%f")
-            points.append((moment.timestamp(), int(match.group(2))))
-    return points
-
-
-def steadiness(log: Path, records: int) -> float | None:
-    """records/s over the run's last 10% ÷ over its first 10% (1.0: no slowdown), from its progress
-    lines; None when there are too few of them to tell. A fast run (S9 at 20k records/s) prints few
-    lines, one a second: with three, its first and last stretches (each at least a tenth of the
-    records) are compared."""
-    points = progress_points(log)
-    if len(points) < 3:
-        return None
-    start, end = points[0], points[-1]
-    first = next((p for p in points if p[1] - start[1] >= records // 10), None)
-    last = next((p for p in reversed(points) if end[1] - p[1] >= records // 10), None)
-    if first is None or last is None or first[0] <= start[0] or end[0] <= last[0]:
-        return None
-    early = (first[1] - start[1]) / (first[0] - start[0])
-    late = (end[1] - last[1]) / (end[0] - last[0])
-    return late / early
 
 
 def run_ultimate(ctx: Context) -> ScenarioResult:
@@ -107,19 +75,10 @@ def run_unchanged(ctx: Context) -> ScenarioResult:
         common = {"family": "people", "records": records, "ledger": ledger}
         # The set-up run: pacing must not bind against a sandbox without limits (its clock x1000).
         ctx.run(server, clock, key="S9-setup", side="ours", input_path=first, speed=1000.0, **common)
-        ours = ctx.run(
-            server,
-            clock,
-            key="S9",
-            side="ours",
-            input_path=again,
-            speed=1.0,
-            progress_interval=PROGRESS_EVERY,
-            **common,
-        )
+        ours = ctx.run(server, clock, key="S9", side="ours", input_path=again, speed=1.0, **common)
     finally:
         server.stop()
-    ours.steadiness = steadiness(ctx.workdir / "S9-ours.log", records)
+    ours.steadiness = steadiness(ours.reads, record_ends(again))
     executable = ensure_installed(ctx.jsonl_venv)
     jsonl = measure_jsonl(executable, again, records, workdir=ctx.workdir, timeout=ctx.timeout)
     return ScenarioResult("S9", ours, jsonl, baseline_name="target-jsonl")
