@@ -7,7 +7,7 @@ as an account that existed before the target), then runs ours twice with one led
 - the re-run: 100 events of 100 other persons, so every record needs a lookup the ledger cannot answer:
   the index answers it after listing only what changed since the first run (`updated_since`).
 The "baseline" column of these rows is the first run. Peak RSS is the target process's own
-(`os.wait4`'s ru_maxrss, measure.py).
+(its VmHWM, read while it runs: measure.py).
 """
 
 from __future__ import annotations

@@ -77,7 +77,7 @@ class Measurement:
     endpoints: Counter[str] = field(default_factory=Counter)
     uses_api: bool = True  # False for target-jsonl: it has no calls to count
     duplicates: int | None = None  # entities sharing a match key, counted after the run (duplicates.py)
-    peak_rss_mb: float | None = None  # the target process's own peak resident set (ru_maxrss)
+    peak_rss_mb: float | None = None  # the target process's own peak resident set (VmHWM, read while it runs)
     steadiness: float | None = None  # records/s of the last 10% ÷ the first 10% (steadiness.py)
     reads: list[Read] = field(default_factory=list)  # how far it had read its input, every poll
 
