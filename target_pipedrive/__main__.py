@@ -1,5 +1,5 @@
 """`python -m target_pipedrive` runs the target's CLI."""
 
-from target_pipedrive.target import TargetPipedrive
+from target_pipedrive.main import main
 
-TargetPipedrive.cli()
+main()

@@ -74,6 +74,7 @@ def test_v1_paging_and_alias(sandbox):
 def test_account_endpoints(sandbox):
     me = call(sandbox, "GET", "/api/v1/users/me").json()["data"]
     assert (me["id"], me["company_domain"], me["default_currency"]) == (1, "sandbox", "USD")
+    assert me["company_id"] == 1  # the target keys its writer lock by it
     types = call(sandbox, "GET", "/api/v1/activityTypes").json()["data"]
     assert [t["key_string"] for t in types] == ["call", "meeting", "task", "deadline", "email", "lunch"]
     labels = call(sandbox, "GET", "/api/v1/leadLabels").json()["data"]

@@ -13,6 +13,13 @@ from .directory import AccountDirectory
 from .finder import EntityFinder, Lookups
 from .match import MatchField, resolve_match_field
 
+
+def users_me(client: PipedriveClient) -> dict[str, Any]:
+    """The authorized user (users/me's `data`): their default currency, their company's id."""
+    data = client.get("/api/v1/users/me").data
+    return data if isinstance(data, dict) else {}
+
+
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
     from .ledger import Ledger
@@ -37,7 +44,11 @@ class Runtime:
     # Users, pipelines, stages and lead labels: made with the runtime, shared by every record's copy.
     directory: AccountDirectory = field(default=None)  # type: ignore[assignment]
     _matches: dict[tuple[str, str], MatchField] = field(default_factory=dict)
-    _default_currency: str | None = None
+    # users/me's answer (the authorized user and their company), asked once per run (connect.py asks it
+    # first when the ledger needs the company). A dict filled in place, and its own lock: every
+    # record's copy (for_record) shares them, so the first answer serves the whole run.
+    me: dict[str, Any] = field(default_factory=dict)
+    _me_lock: threading.Lock = field(default_factory=threading.Lock)
     _warned: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -62,10 +73,14 @@ class Runtime:
 
     def default_currency(self) -> str:
         """The authorized user's default currency, as Pipedrive's own forms use it."""
-        if self._default_currency is None:
-            me: dict[str, Any] = self.client.get("/api/v1/users/me").data or {}
-            self._default_currency = str(me.get("default_currency") or "USD")
-        return self._default_currency
+        return str(self.user().get("default_currency") or "USD")
+
+    def user(self) -> dict[str, Any]:
+        """users/me's `data`, asked once per run."""
+        with self._me_lock:
+            if not self.me:
+                self.me.update(users_me(self.client))
+            return self.me
 
     def first_time(self, key: str) -> bool:
         """True once per run per key: for warnings that would otherwise repeat on every record."""

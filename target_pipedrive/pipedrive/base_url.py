@@ -2,7 +2,9 @@
 
 Either https://{company}.pipedrive.com, from the `domain` setting, or the `api_url` override (a
 sandbox or a proxy): https, or plain http only to a loopback address. The URL is rebuilt from its
-parsed parts, so what was validated is exactly what the client connects to.
+parsed parts, so what was validated is exactly what the client connects to; an explicit default port
+(:443 for https, :80 for http) is dropped, as the sync ledger keys its rows and its writer lock by this
+URL and one account must not be two by its spelling.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from urllib.parse import urlsplit
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _SUFFIX = ".pipedrive.com"
+DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 def _is_loopback(host: str) -> bool:
@@ -42,7 +45,7 @@ def _from_api_url(api_url: str) -> str:
     if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
         raise ValueError("api_url must not carry credentials, a query string or a fragment")
     netloc = f"[{host}]" if ":" in host else host
-    netloc += f":{port}" if port is not None else ""
+    netloc += f":{port}" if port is not None and port != DEFAULT_PORTS[parts.scheme] else ""
     return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
@@ -68,3 +71,12 @@ def resolve_base_url(domain: str | None, api_url: str | None) -> str:
             "or api_url (a sandbox or proxy URL)"
         )
     return _from_domain(domain)
+
+
+def with_default_port(base_url: str) -> str | None:
+    """The spelling of a resolved base URL with its scheme's default port written out (what earlier
+    versions kept when api_url spelled it, and keyed the ledger by); None when it has a port."""
+    parts = urlsplit(base_url)
+    if parts.port is not None:
+        return None
+    return parts._replace(netloc=f"{parts.netloc}:{DEFAULT_PORTS[parts.scheme]}").geturl()

@@ -15,9 +15,10 @@ from ..account.catalog import FieldCatalog
 from ..account.finder import EntityFinder, normalize
 from ..account.key_index import KeyIndex
 from ..account.ledger import Ledger
+from ..account.ledger.company import company_lock, other_urls, record_company
 from ..account.ledger.keys import KeyStore
-from ..account.runtime import Runtime
-from ..pipedrive.base_url import resolve_base_url
+from ..account.runtime import Runtime, users_me
+from ..pipedrive.base_url import resolve_base_url, with_default_port
 from ..pipedrive.client import PipedriveClient
 from ..settings import Settings
 
@@ -32,11 +33,17 @@ def sped_up_clock(speed: float) -> dict[str, Any]:
 
 
 def open_ledger(
-    settings: Settings, account: str, logger: logging.Logger, *, read_only: bool | None = None
+    settings: Settings,
+    account: str,
+    logger: logging.Logger,
+    *,
+    read_only: bool | None = None,
+    company: int | str | None = None,
 ) -> Ledger | None:
     """The sync ledger of the settings (ledger_url, else ledger_path; None when both are empty). A run
-    that writes takes the account's writer lock first (waiting up to ledger_lock_wait) and records the
-    account as known. LedgerUnusable (a ValueError) names the ledger and the fix."""
+    that writes takes the account's writer lock first, and the company's when `company` (users/me's
+    company_id) is known (waiting up to ledger_lock_wait), and records the account as known.
+    LedgerUnusable (a ValueError) names the ledger and the fix."""
     location = settings.ledger_location
     if location is None:
         return None
@@ -44,15 +51,53 @@ def open_ledger(
     dry = settings.dry_run if read_only is None else read_only
     # A writer reads the rows once it holds the lock (reading them before too would read them twice).
     ledger = Ledger(where, account, read_only=dry, setting=setting_name, preload=dry)
-    if not dry:
-        ledger.load_on_lock = True
-        try:
-            ledger.lock_writer(settings.ledger_lock_wait, on_wait=logger.warning)
+    try:
+        _use_earlier_spelling(ledger, logger)
+        if not dry:
+            ledger.load_on_lock = True
+            also = [company_lock(company)] if company is not None else []
+            ledger.lock_writer(settings.ledger_lock_wait, on_wait=logger.warning, also=also)
             ledger.mark_run()
-        except BaseException:
-            ledger.close()
-            raise
+            if company is not None:
+                record_company(ledger, company)
+        if company is not None:
+            _warn_other_urls(ledger, company, logger)
+    except BaseException:
+        ledger.close()
+        raise
     return ledger
+
+
+def _use_earlier_spelling(ledger: Ledger, logger: logging.Logger) -> None:
+    """An api_url that spelled its default port (:443, :80) keyed the ledger with it before the port
+    was dropped (base_url.py): such an account's rows are kept and used under that key."""
+    earlier = with_default_port(ledger.account)
+    if ledger.knew_account or earlier is None:
+        return
+    if not ledger.knows_other(earlier):
+        return
+    logger.info(
+        "The sync ledger (%s) knows this account as %s (with its default port, as earlier versions "
+        "kept it): its rows are used under that key",
+        ledger.where,
+        earlier,
+    )
+    ledger.use_account(earlier)
+
+
+def _warn_other_urls(ledger: Ledger, company: int | str, logger: logging.Logger) -> None:
+    others = other_urls(ledger, company)
+    if others:
+        logger.warning(
+            "The sync ledger (%s) knows this Pipedrive company (id %s) under another URL as well: %s, "
+            "besides %s. Use one spelling of domain/api_url in every run: the ledger's memory "
+            "(identities, markers) is kept per URL, so runs under the other spelling do not share it "
+            "(they wait for each other, but may create again what the other created)",
+            ledger.where,
+            company,
+            ", ".join(others),
+            ledger.account,
+        )
 
 
 def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False) -> Runtime:
@@ -73,8 +118,13 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
     segment = for_run and settings.strategy == "segment"
     full_refresh = for_run and settings.full_refresh
     ledger = None
-    if for_run and not segment:
-        ledger = open_ledger(settings, base_url, logger)
+    me: dict[str, Any] = {}
+    if for_run and not segment and settings.ledger_location is not None:
+        # The company's id keys the writer lock: one company reached by two spellings of its URL is
+        # one account to write (company.py). Asked once: the runtime keeps the answer.
+        me = users_me(client)
+        company = me.get("company_id")
+        ledger = open_ledger(settings, base_url, logger, company=company)
     key_index = None
     if for_run and not segment:
         # The key index lives in the ledger; without one a run keeps one in memory, listed as lookups
@@ -105,4 +155,5 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
         skip_unchanged=not segment,
         full_refresh=full_refresh,
         settle_seconds=float(settings.outcome_settle),
+        me=me,
     )

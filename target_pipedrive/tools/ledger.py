@@ -157,7 +157,7 @@ def verify(settings: Settings, logger: logging.Logger, *, sample: int | None, as
     try:
         ids = [
             (entity, entity_id)
-            for entity, entity_id in entity_ids(ledger.engine, account)
+            for entity, entity_id in entity_ids(ledger.engine, ledger.account)
             if entity in BY_NAME
         ]
     finally:

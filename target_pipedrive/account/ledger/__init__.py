@@ -25,7 +25,8 @@ several Pipedrive accounts: every row is keyed by its account (the base URL). It
 
 The schema is versioned (table `ledger_meta`); a ledger of an earlier version is migrated when it is
 opened. One writer per account: `lock_writer` takes a PostgreSQL session advisory lock (released when
-the connection dies) or an exclusive lock on a file next to the SQLite file, and waits for it.
+the connection dies) or an exclusive lock on a file next to the SQLite file, and waits for it; a
+second one keyed by the Pipedrive company (company.py), as one company may be reached by two URLs.
 
 While the writer lock is held nobody else writes the account's rows, so the ledger reads them all in
 one query at start-up (up to PRELOAD_LIMIT rows) and answers from memory: the unchanged path costs no
@@ -44,9 +45,9 @@ maintenance.py (what `target-pipedrive-tools ledger` reads and prunes). The fing
 from ..digests import decode_fields, digest, encode_fields, field_digest
 from .engines import make_engine, opening
 from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_message, reason, unusable_message
-from .locking import LOCK_CLASS, MIGRATION_KEY, holder_text, lock_key
+from .locking import LOCK_CLASS, LOCK_POLL, MIGRATION_KEY, holder_text, lock_key
 from .schema import SCHEMA_VERSION, accounts, entries, ledger_meta, metadata
-from .store import LOCK_POLL, PRELOAD_LIMIT, Ledger
+from .store import PRELOAD_LIMIT, Ledger
 from .urls import engine_url, ledger_url, shown, sqlite_file
 
 __all__ = [

@@ -2,8 +2,10 @@
 an exclusive flock on a file beside the SQLite file; and the file lock a SQLite ledger is created or
 migrated under (two runs opening a new file at once).
 
-The try functions answer None when the lock is now the caller's, else who holds it; the store
-(store.Ledger.lock_writer) waits and retries."""
+A writer holds one such lock per key (WriterLocks): the account's URL, and the Pipedrive company's
+(company.py), since one company reached by two spellings of its URL is still one account to write.
+The try functions answer None when the lock is now the caller's, else who holds it; WriterLocks
+waits and retries."""
 
 from __future__ import annotations
 
@@ -12,17 +14,21 @@ import os
 import socket
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+
+from .errors import LedgerBusy, LedgerFailed, failed_message
 
 # The first int4 key of every advisory lock this target takes ('PD'); the second is the account's
 # (lock_key), or MIGRATION_KEY for the transaction lock a migration takes.
 LOCK_CLASS = 0x5044
 MIGRATION_KEY = 0
+# Seconds between two tries of a writer lock another run holds.
+LOCK_POLL = 0.5
 
 _HOLDER_QUERY = (
     "SELECT a.pid, a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
@@ -92,3 +98,55 @@ def try_file_lock(path: Path, account: str, handle: IO[str] | None) -> tuple[str
     handle.write(f"{holder_text()} since {time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n")
     handle.flush()
     return None, handle
+
+
+class WriterLocks:
+    """The writer locks a ledger's run holds until `close`: advisory locks on one PostgreSQL
+    connection, or flocks on files beside the SQLite file (`path`)."""
+
+    def __init__(self, engine: Engine, backend: str, path: Path | None, where: str) -> None:
+        self.engine, self.backend, self.path, self.where = engine, backend, path, where
+        self._conn: Connection | None = None
+        self._files: dict[str, IO[str]] = {}
+
+    def take(self, keys: Sequence[str], wait: float, on_wait: Callable[[str], None] | None) -> None:
+        """Every key's lock, in the order given (every run takes the URL's first, then the company's:
+        two runs never each hold one the other waits for), waiting up to `wait` seconds in all;
+        LedgerBusy names the holder."""
+        deadline = time.monotonic() + max(0.0, wait)
+        told = False
+        for key in keys:
+            while (holder := self._try(key)) is not None:
+                if time.monotonic() >= deadline:
+                    raise LedgerBusy(
+                        f"another run writes to this Pipedrive account ({holder}) and still held the sync "
+                        f"ledger's writer lock after {wait:g} s ({self.where}): runs on one account must "
+                        "not overlap. Let it finish (or stop it), or raise ledger_lock_wait, and run again"
+                    )
+                if not told and on_wait is not None:
+                    waiting = f"waiting up to {wait:g} s"
+                    on_wait(f"Another run holds the sync ledger's writer lock ({holder}): {waiting}")
+                    told = True
+                time.sleep(LOCK_POLL)
+
+    def _try(self, key: str) -> str | None:
+        if self.backend == "postgresql":
+            try:
+                if self._conn is None:
+                    self._conn = self.engine.connect()
+                return try_advisory_lock(self._conn, key)
+            except sa.exc.SQLAlchemyError as exc:
+                raise LedgerFailed(failed_message(exc, self.where)) from None
+        assert self.path is not None
+        holder, self._files[key] = try_file_lock(self.path, key, self._files.get(key))
+        return holder
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None
+        for handle in self._files.values():
+            with contextlib.suppress(Exception):
+                handle.close()
+        self._files.clear()

@@ -2,7 +2,8 @@
 age per account and scope kind, the entity ids it holds, its rows for export, and pruning by age.
 
 Every row's scope starts with its kind: `id` (a match key's id), `write` (field digests), `marker` (a
-source event's activity, note or lead) and `intent` (the outbox). Prune goes by age only (a row's
+source event's activity, note or lead), `intent` (the outbox) and `account` (the Pipedrive company the
+account's URL is: company.py). Prune goes by age only (a row's
 `updated_at`), for every kind: in particular a marker is never pruned because its entity was deleted
 in Pipedrive, or a replay would recreate what people deleted. Rows of schema 1 have no age: they are
 counted as undated and kept."""

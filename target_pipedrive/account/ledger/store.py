@@ -7,25 +7,22 @@ import contextlib
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .cache import RowCache
 from .engines import for_writes, make_engine, opening
-from .errors import Entry, LedgerBusy, LedgerFailed, LedgerUnusable, failed_message
+from .errors import Entry, LedgerFailed, LedgerUnusable, failed_message
 from .keys import KeyStore
-from .locking import file_lock, try_advisory_lock, try_file_lock
+from .locking import WriterLocks, file_lock
 from .schema import accounts, entries, knows_account, migrate, table_names
 from .urls import engine_url, ledger_url, shown
 
 # Above this many rows of an account, the ledger asks the database per key instead of holding them.
 PRELOAD_LIMIT = 500_000
-# Seconds between two tries of a writer lock another run holds.
-LOCK_POLL = 0.5
 # A database error of a ledger in use: the run stops cleanly (LedgerFailed).
 DB_ERRORS = (sa.exc.SQLAlchemyError, sqlite3.Error)
 
@@ -49,8 +46,6 @@ class Ledger:
         self.read_only = read_only
         self._lock = threading.Lock()
         self._memory_only = False
-        self._lock_conn: Connection | None = None
-        self._lock_file: IO[str] | None = None
         self._cache: RowCache | None = None
         self.load_on_lock = False  # a writer that did not preload: the rows are read once it is locked
         try:
@@ -69,6 +64,7 @@ class Ledger:
                 parsed, path=self.path, where=self.where, read_only=lambda: self.read_only
             )
             self._writer = for_writes(self.engine)
+            self._locks = WriterLocks(self.engine, self.backend, self.path, self.where)
             migrating = self.engine if self.read_only else self._writer
             with file_lock(self.path, "migrate", read_only=self.read_only), migrating.begin() as conn:
                 migrate(
@@ -127,44 +123,31 @@ class Ledger:
             if done.rowcount == 0:
                 conn.execute(accounts.insert().values(account=self.account, first_run=now, last_run=now))
 
-    def lock_writer(self, wait: float, *, on_wait: Callable[[str], None] | None = None) -> None:
-        """Take the account's writer lock, waiting up to `wait` seconds; LedgerBusy names the holder."""
-        deadline = time.monotonic() + max(0.0, wait)
-        told = False
-        while True:
-            holder = self._try_lock()
-            if holder is None:
-                # What the run before wrote, read now that nobody else writes the account.
-                with self._opening():
-                    self.knew_account = self._knows_account()
-                    if self._cache is not None or self.load_on_lock:
-                        self._preload()
-                return
-            if time.monotonic() >= deadline:
-                raise LedgerBusy(
-                    f"another run writes to this Pipedrive account ({holder}) and still held the sync "
-                    f"ledger's writer lock after {wait:g} s ({self.where}): runs on one account must not "
-                    "overlap. Let it finish (or stop it), or raise ledger_lock_wait, and run again"
-                )
-            if not told and on_wait is not None:
-                on_wait(
-                    f"Another run holds the sync ledger's writer lock ({holder}): waiting up to {wait:g} s"
-                )
-                told = True
-            time.sleep(LOCK_POLL)
+    def lock_writer(
+        self, wait: float, *, on_wait: Callable[[str], None] | None = None, also: Sequence[str] = ()
+    ) -> None:
+        """Take the account's writer lock, and those of the keys `also` names (the company's), waiting
+        up to `wait` seconds; LedgerBusy names the holder."""
+        self._locks.take([self.account, *also], wait, on_wait)
+        # What the run before wrote, read now that nobody else writes the account.
+        with self._opening():
+            self.knew_account = self._knows_account()
+            if self._cache is not None or self.load_on_lock:
+                self._preload()
 
-    def _try_lock(self) -> str | None:
-        """None when the lock is now ours; else who holds it."""
-        if self.backend == "postgresql":
-            try:
-                if self._lock_conn is None:
-                    self._lock_conn = self.engine.connect()
-                return try_advisory_lock(self._lock_conn, self.account)
-            except sa.exc.SQLAlchemyError as exc:
-                raise LedgerFailed(self._failed(exc)) from None
-        assert self.path is not None
-        holder, self._lock_file = try_file_lock(self.path, self.account, self._lock_file)
-        return holder
+    def knows_other(self, account: str) -> bool:
+        """Whether a run wrote to `account` (another key than the ledger's) before."""
+        with self._opening(), self.engine.connect() as conn:
+            return knows_account(conn, account)
+
+    def use_account(self, account: str) -> None:
+        """Read and write the rows of `account` instead (another spelling of the same URL), before the
+        writer lock is taken."""
+        self.account = account
+        with self._opening():
+            self.knew_account = self._knows_account()
+            if self._cache is not None:
+                self._preload()
 
     # ----- reading rows -----
 
@@ -382,12 +365,5 @@ class Ledger:
 
     def close(self) -> None:
         with self._lock:
-            if self._lock_conn is not None:
-                with contextlib.suppress(Exception):
-                    self._lock_conn.close()
-                self._lock_conn = None
-            if self._lock_file is not None:
-                with contextlib.suppress(Exception):
-                    self._lock_file.close()
-                self._lock_file = None
+            self._locks.close()
             self.engine.dispose()
