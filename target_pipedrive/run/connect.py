@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..account.catalog import FieldCatalog
 from ..account.finder import EntityFinder, normalize
 from ..account.key_index import KeyIndex
 from ..account.ledger import Ledger
-from ..account.ledger.company import company_lock, other_urls, record_company
+from ..account.ledger.company import COMPANY_KEY, COMPANY_SCOPE, company_lock, other_urls, record_company
 from ..account.ledger.keys import KeyStore
 from ..account.runtime import Runtime, users_me
 from ..pipedrive.base_url import resolve_base_url, with_default_port
@@ -38,12 +39,13 @@ def open_ledger(
     logger: logging.Logger,
     *,
     read_only: bool | None = None,
-    company: int | str | None = None,
+    company: int | str | Callable[[], int | str | None] | None = None,
 ) -> Ledger | None:
     """The sync ledger of the settings (ledger_url, else ledger_path; None when both are empty). A run
     that writes takes the account's writer lock first, and the company's when `company` (users/me's
     company_id) is known (waiting up to ledger_lock_wait), and records the account as known.
-    LedgerUnusable (a ValueError) names the ledger and the fix."""
+    `company` may be a function that asks Pipedrive: it is called only when the ledger has not
+    recorded the company of this URL yet. LedgerUnusable (a ValueError) names the ledger and the fix."""
     location = settings.ledger_location
     if location is None:
         return None
@@ -53,6 +55,8 @@ def open_ledger(
     ledger = Ledger(where, account, read_only=dry, setting=setting_name, preload=dry)
     try:
         _use_earlier_spelling(ledger, logger)
+        if callable(company):
+            company = _company_of(ledger, company)
         if not dry:
             ledger.load_on_lock = True
             also = [company_lock(company)] if company is not None else []
@@ -66,6 +70,13 @@ def open_ledger(
         ledger.close()
         raise
     return ledger
+
+
+def _company_of(ledger: Ledger, ask: Callable[[], int | str | None]) -> int | str | None:
+    """The company behind the ledger's URL: as an earlier writer recorded it (read before the lock: a
+    URL's company does not change), else Pipedrive's answer. An unchanged re-sync then makes no call."""
+    recorded = ledger.get(COMPANY_SCOPE, COMPANY_KEY)
+    return recorded.entity_id if recorded is not None else ask()
 
 
 def _use_earlier_spelling(ledger: Ledger, logger: logging.Logger) -> None:
@@ -121,9 +132,12 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
     me: dict[str, Any] = {}
     if for_run and not segment and settings.ledger_location is not None:
         # The company's id keys the writer lock: one company reached by two spellings of its URL is
-        # one account to write (company.py). Asked once: the runtime keeps the answer.
-        me = users_me(client)
-        company = me.get("company_id")
+        # one account to write (company.py). Asked once, and only when the ledger does not know it
+        # yet: the runtime keeps the answer.
+        def company() -> int | str | None:
+            me.update(users_me(client))
+            return me.get("company_id")
+
         ledger = open_ledger(settings, base_url, logger, company=company)
     key_index = None
     if for_run and not segment:
