@@ -1,0 +1,91 @@
+"""A write still in flight when its run is killed (kill -9, or a SIGTERM that does not wait for it),
+and the slow request landing after the rerun started (adversary round 2, findings 1 and 2):
+
+- a create: the rerun at once waits for it to land (while it could: request_timeout and a re-check
+  after it was sent) instead of sending it again, so there is exactly one entity; an intent older than
+  that costs the rerun no wait;
+- an update: it was in the outbox before it was sent, so once outcome_settle has passed a later run
+  finds the older value that landed last and sends the newest again."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.soak_compare import wait_until_answered
+
+from ..stops.test_signals import stop_while
+from ..target.cli import messages, run_target
+from ..target.test_person import identify, person_mapping
+
+IN_FLIGHT = "may have been in flight"
+
+
+def config_for(sandbox: Any, tmp_path: Path, **more: Any) -> dict[str, Any]:
+    return {
+        "api_url": sandbox.url,
+        "api_token": sandbox.token,
+        "mappings": [person_mapping()],
+        "ledger_path": str(tmp_path / "ledger.sqlite"),
+        "reject_file": str(tmp_path / "rejects.jsonl"),
+        "max_retries": 1,
+    } | more
+
+
+def text_of(*records: dict[str, Any]) -> str:
+    return "".join(json.dumps(line) + "\n" for line in messages(*records))
+
+
+def kill_in_flight(sandbox: Any, tmp_path: Path, config: dict[str, Any], text: str, signum: int) -> None:
+    """Run the target on `text` and send `signum` once the sandbox holds the faulty (slow) request."""
+    run, _ = stop_while(tmp_path, config, text, lambda: not sandbox.sandbox.faults.pending(), signum)
+    assert run.returncode == (-signum if signum == signal.SIGKILL else 143), run.stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("signum", "timeout", "latency"),
+    # kill -9: nothing is waited for. SIGTERM gives records in flight 5 s: the POST outlives them and
+    # the timeout (10 s), so the run ends without an outcome, as under kill -9.
+    [(signal.SIGKILL, 3, 4), (signal.SIGTERM, 10, 7)],
+    ids=["sigkill", "sigterm"],
+)
+def test_a_create_killed_in_flight_is_not_sent_again_by_an_immediate_rerun(
+    tmp_path, sandbox, signum, timeout, latency
+):
+    sandbox.configure(faults=[{"method": "POST", "path": "/api/v2/persons", "latency": latency, "count": 1}])
+    config = config_for(sandbox, tmp_path, request_timeout=timeout)
+    text = text_of(identify("u1", "slow@example.com", "Slow"))
+    kill_in_flight(sandbox, tmp_path, config, text, signum)
+    started = time.monotonic()
+    rerun = run_target(tmp_path, config, text)  # at once, as a scheduler's retry
+    took = time.monotonic() - started
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    wait_until_answered(sandbox)
+    assert len(sandbox.entities("persons")) == 1
+    assert IN_FLIGHT in rerun.stderr
+    assert "landed (id" in rerun.stderr
+    print(f"rerun after {signal.Signals(signum).name}: {took:.1f} s")
+
+
+def test_an_intent_older_than_its_request_could_take_costs_the_rerun_no_wait(tmp_path, sandbox):
+    # The create is killed in flight and never lands (the connection is then dropped, nothing written).
+    fault = {"method": "POST", "path": "/api/v2/persons", "latency": 3, "drop": "before", "count": 1}
+    sandbox.configure(faults=[fault])
+    text = text_of(identify("u1", "lost@example.com", "Lost"))
+    kill_in_flight(sandbox, tmp_path, config_for(sandbox, tmp_path, request_timeout=30), text, signal.SIGKILL)
+    # The rerun's request_timeout (1 s) and re-check (1 s) after it was sent have passed.
+    time.sleep(2.5)
+    started = time.monotonic()
+    rerun = run_target(tmp_path, config_for(sandbox, tmp_path, request_timeout=1), text)
+    took = time.monotonic() - started
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert IN_FLIGHT not in rerun.stderr and "waiting" not in rerun.stderr
+    wait_until_answered(sandbox)
+    assert len(sandbox.entities("persons")) == 1
+    assert took < 15, took
+    print(f"rerun with an old unflagged intent: {took:.1f} s")
