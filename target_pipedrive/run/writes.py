@@ -47,8 +47,7 @@ class Writer:
             intent = self.creates.intent_key(write, ctx.marker)
             entity_id = self.creates.create_once(ctx, write, intent)
         else:
-            in_doubt = self._update(write)
-            self.unsettled.updated(write, in_doubt=in_doubt)
+            in_doubt = self._send_update(write)
             entity_id = write.entity_id
         if write.method == "DELETE" and entity_id is not None:
             # Gone from Pipedrive: later records (and runs) must not find it by its match value.
@@ -75,8 +74,18 @@ class Writer:
         if self.plan is not None:
             self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
             return False
-        in_doubt = self._update(write)
-        self.unsettled.updated(write, in_doubt=in_doubt)
+        return self._send_update(write)
+
+    def _send_update(self, write: Write) -> bool:
+        """`_update`, its outcome kept in the outbox (unsettled.py) from before it is sent: a run killed
+        while it is in flight leaves it there, to be checked once outcome_settle has passed."""
+        pending = self.unsettled.sending(write)
+        try:
+            in_doubt = self._update(write)
+        except (PipedriveRequestError, Archived):
+            self.unsettled.refused(pending)  # answered: nothing of it applied
+            raise
+        self.unsettled.updated(write, pending, in_doubt=in_doubt)
         return in_doubt
 
     def _update(self, write: Write) -> bool:

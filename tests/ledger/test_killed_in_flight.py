@@ -89,3 +89,32 @@ def test_an_intent_older_than_its_request_could_take_costs_the_rerun_no_wait(tmp
     assert len(sandbox.entities("persons")) == 1
     assert took < 15, took
     print(f"rerun with an old unflagged intent: {took:.1f} s")
+
+
+def test_an_update_killed_in_flight_is_repaired_once_outcome_settle_has_passed(tmp_path, sandbox, ledger_url):
+    settle = 6
+    config = config_for(sandbox, tmp_path, ledger_url=ledger_url, request_timeout=10, outcome_settle=settle)
+    created = run_target(tmp_path, config, messages(identify("u1", "late@example.com", "Name A")))
+    assert created.returncode == 0, created.stderr[-3000:]
+    sandbox.configure(faults=[{"method": "PATCH", "path": "/api/v2/persons/*", "latency": 4, "count": 1}])
+    sent = time.monotonic()
+    kill_in_flight(
+        sandbox, tmp_path, config, text_of(identify("u1", "late@example.com", "Name B")), signal.SIGKILL
+    )
+    newer = messages(identify("u1", "late@example.com", "Name C"))
+    rerun = run_target(tmp_path, config, newer)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    wait_until_answered(sandbox)
+    [person] = sandbox.entities("persons")
+    assert person["name"] == "Name B", "the killed update did not land last: the test tests nothing"
+    time.sleep(max(0.0, sent + settle + 0.5 - time.monotonic()))
+    later = run_target(tmp_path, config, newer)
+    assert later.returncode == 0, later.stderr[-3000:]
+    assert "sent again: name" in later.stderr
+    [person] = sandbox.entities("persons")
+    assert person["name"] == "Name C"
+    # The killed run's update, in the outbox: the rerun said it was not checked yet, the later run did.
+    assert "not settled yet" in rerun.stderr
+    again = run_target(tmp_path, config, newer)
+    assert "sent again" not in again.stderr
+    assert again.summary()["mappings"]["people"]["unchanged"] == 1
