@@ -144,12 +144,9 @@ class Creates:
         while checking) leaves the intent, and the rerun of that record looks for the entity before it
         creates it. The writer forgets the intent once the marker or identity is recorded. Without a
         ledger that knows the account, an activity, note or lead is first looked for by its content
-        on its linked entity (a lost ledger must not duplicate what an earlier run created)."""
+        on its linked entity first (`found_by_content`: a lost ledger must not duplicate what an earlier
+        run created)."""
         ledger = self.runtime.ledger
-        if ctx.marker is not None and (ledger is None or not ledger.knew_account):
-            found = self.match_by_content(ctx, write, ctx.marker)
-            if found is not None:
-                return found
         if intent is None or ledger is None or ledger.read_only:
             return self._confirmed(write)
         earlier = ledger.get(INTENT_SCOPE, intent)
@@ -263,6 +260,14 @@ class Creates:
             if found is not None or left <= 0:
                 return found
             pause = min(pause * 2, SETTLE_POLL_MAX)
+
+    def found_by_content(self, ctx: RecordContext, write: Write) -> Any | None:
+        """The entity an earlier run created for this record's event, when only its content can tell
+        (a create of an event, and no ledger that knows the account): no create is needed."""
+        ledger = self.runtime.ledger
+        if write.method != "POST" or ctx.marker is None or (ledger is not None and ledger.knew_account):
+            return None
+        return self.match_by_content(ctx, write, ctx.marker)
 
     def match_by_content(self, ctx: RecordContext, write: Write, marker: Marker) -> Any | None:
         """The ledger does not know the account (a fresh disk, or no ledger): an entity an earlier run
