@@ -72,6 +72,23 @@ def test_a_create_killed_in_flight_is_not_sent_again_by_an_immediate_rerun(
     print(f"rerun after {signal.Signals(signum).name}: {took:.1f} s")
 
 
+def test_a_create_killed_while_its_lost_answer_is_checked_keeps_outcome_settle(tmp_path, sandbox):
+    """Killed after its timeout, in the re-check's wait: the intent is already in doubt, so the rerun
+    waits outcome_settle, not only request_timeout and a re-check (the POST lands after both)."""
+    sandbox.configure(faults=[{"method": "POST", "path": "/api/v2/persons", "latency": 7, "count": 1}])
+    config = config_for(sandbox, tmp_path, request_timeout=2, outcome_settle=20)
+    text = text_of(identify("u1", "slow@example.com", "Slow"))
+    log = tmp_path / "stderr.log"
+    checking = "checking whether Pipedrive created it"
+    run, _ = stop_while(tmp_path, config, text, lambda: checking in log.read_text(), signal.SIGKILL)
+    assert run.returncode == -signal.SIGKILL, run.stderr[-3000:]
+    rerun = run_target(tmp_path, config, text)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    wait_until_answered(sandbox)
+    assert len(sandbox.entities("persons")) == 1
+    assert "is not in Pipedrive yet: waiting" in rerun.stderr
+
+
 def test_an_intent_older_than_its_request_could_take_costs_the_rerun_no_wait(tmp_path, sandbox):
     # The create is killed in flight and never lands (the connection is then dropped, nothing written).
     fault = {"method": "POST", "path": "/api/v2/persons", "latency": 3, "drop": "before", "count": 1}
