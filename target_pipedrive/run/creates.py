@@ -17,7 +17,7 @@ from ..account.finder import identity_scope, normalize
 from ..account.runtime import Runtime
 from ..actions.plan import Write
 from ..pipedrive.entities import BY_COLLECTION, DEAL, LEAD, ORGANIZATION, PERSON
-from ..pipedrive.errors import RunInterrupted, UnusableAnswer, WriteOutcomeUnknown
+from ..pipedrive.errors import PipedriveRequestError, RunInterrupted, UnusableAnswer, WriteOutcomeUnknown
 from .context import RecordContext
 from .identity import Marker
 from .recovery import find_created, find_existing, intent_moment, intent_stamp, on_server_clock
@@ -74,6 +74,11 @@ def still_running(exc: WriteOutcomeUnknown) -> bool:
     a gateway gave up waiting for it (504). A 500, 503 or a dropped connection ended it already: the
     first look tells."""
     return exc.timed_out or exc.cause == "HTTP 504"
+
+
+def recheck_delay(timeout: float) -> float:
+    """Seconds a create that timed out is given before it is looked for: as long again as the timeout."""
+    return min(timeout, MAX_RECHECK_DELAY)
 
 
 class Creates:
@@ -139,12 +144,9 @@ class Creates:
         while checking) leaves the intent, and the rerun of that record looks for the entity before it
         creates it. The writer forgets the intent once the marker or identity is recorded. Without a
         ledger that knows the account, an activity, note or lead is first looked for by its content
-        on its linked entity (a lost ledger must not duplicate what an earlier run created)."""
+        on its linked entity first (`found_by_content`: a lost ledger must not duplicate what an earlier
+        run created)."""
         ledger = self.runtime.ledger
-        if ctx.marker is not None and (ledger is None or not ledger.knew_account):
-            found = self.match_by_content(ctx, write, ctx.marker)
-            if found is not None:
-                return found
         if intent is None or ledger is None or ledger.read_only:
             return self._confirmed(write)
         earlier = ledger.get(INTENT_SCOPE, intent)
@@ -157,12 +159,24 @@ class Creates:
         sent = {"sent_at": time.time(), "path": write.path, "body": write.body}
         ledger.put(INTENT_SCOPE, intent, entity, stamp, json.dumps(sent, default=str))
 
+        doubted = False
+
         def in_doubt() -> None:
             # It may still be running on the server: a rerun gives it the settle time to land.
-            marked = json.dumps(sent | {"in_doubt": True}, default=str)
-            ledger.put(INTENT_SCOPE, intent, entity, stamp, marked)
+            nonlocal doubted
+            if not doubted:
+                doubted = True
+                marked = json.dumps(sent | {"in_doubt": True}, default=str)
+                ledger.put(INTENT_SCOPE, intent, entity, stamp, marked)
 
-        return self._confirmed(write, in_doubt)
+        try:
+            return self._confirmed(write, in_doubt)
+        except PipedriveRequestError:
+            if not doubted:
+                # Refused, and no attempt of it is in doubt: nothing can land, and a replay of the
+                # reject must not wait for it (an intent left without in_doubt is waited for).
+                ledger.forget(INTENT_SCOPE, intent)
+            raise
 
     def _confirmed(self, write: Write, in_doubt: Callable[[], None] | None = None) -> Any:
         """The create's id; a success that names no usable id is the record's CreateUnconfirmed. The
@@ -192,22 +206,40 @@ class Creates:
         return landed
 
     def _settle(self, write: Write, outbox: str | None, since: datetime) -> Any | None:
-        """An intent of an earlier run whose entity is not there (yet): a create sent less than
-        `settle_seconds` ago may still land. Wait until then, looking again, before sending it again;
-        the entity's id when it landed meanwhile."""
+        """An intent of an earlier run whose entity is not there (yet): a create in doubt sent less than
+        `settle_seconds` ago may still land, and so may one whose run stopped without knowing its
+        outcome, for a shorter while. Wait until then, looking again, before sending it again; the
+        entity's id when it landed meanwhile."""
         try:
             sent = json.loads(outbox or "{}")
             sent_at = float(sent.get("sent_at"))
         except (TypeError, ValueError, AttributeError):
             return None  # an intent of an earlier version: no time of sending, the list said enough
-        if not sent.get("in_doubt"):
-            return None  # the run stopped before or after sending, not while it may still be running
-        left = sent_at + self.runtime.settle_seconds - time.time()
+        if sent.get("in_doubt"):
+            left = sent_at + self.runtime.settle_seconds - time.time()
+            if left <= 0:
+                return None
+            self.logger.warning(
+                "POST %s of an earlier run (%.0f s ago) is not in Pipedrive yet: waiting %.0f s more for it "
+                "to land before sending it again",
+                write.path,
+                time.time() - sent_at,
+                left,
+            )
+            return self._await_landing(write, since, left)
+        # The earlier run stopped (killed, or a SIGTERM that did not wait for it) without knowing the
+        # outcome: before sending cannot be told from while its POST was in flight. Waiting the whole
+        # outcome_settle after every kill would make reruns look hung, so only while a POST sent then
+        # could still be answered (request_timeout) and show in the lists: as long as that run would
+        # itself have waited before looking.
+        timeout = self.runtime.client.timeout
+        left = sent_at + timeout + recheck_delay(timeout) - time.time()
         if left <= 0:
             return None
         self.logger.warning(
-            "POST %s of an earlier run (%.0f s ago) is not in Pipedrive yet: waiting %.0f s more for it to "
-            "land before sending it again",
+            "POST %s of an earlier run that stopped while it may have been in flight (%.0f s ago) is not in "
+            "Pipedrive: waiting %.0f s more (request_timeout and a re-check after it was sent) in case it "
+            "still lands, before sending it again",
             write.path,
             time.time() - sent_at,
             left,
@@ -228,6 +260,14 @@ class Creates:
             if found is not None or left <= 0:
                 return found
             pause = min(pause * 2, SETTLE_POLL_MAX)
+
+    def found_by_content(self, ctx: RecordContext, write: Write) -> Any | None:
+        """The entity an earlier run created for this record's event, when only its content can tell
+        (a create of an event, and no ledger that knows the account): no create is needed."""
+        ledger = self.runtime.ledger
+        if write.method != "POST" or ctx.marker is None or (ledger is not None and ledger.knew_account):
+            return None
+        return self.match_by_content(ctx, write, ctx.marker)
 
     def match_by_content(self, ctx: RecordContext, write: Write, marker: Marker) -> Any | None:
         """The ledger does not know the account (a fresh disk, or no ledger): an entity an earlier run
@@ -277,6 +317,8 @@ class Creates:
                 return created
             except WriteOutcomeUnknown as exc:
                 if attempt == client.max_retries:
+                    if in_doubt is not None and still_running(exc):
+                        in_doubt()
                     raise
                 found = self._after_unknown(write, exc, started, first_sent, in_doubt)
                 if found is not None:
@@ -296,18 +338,20 @@ class Creates:
         """A create whose answer was lost: the entity it made, if Pipedrive has it (None: send again)."""
         client = self.runtime.client
         self.logger.warning("%s; checking whether Pipedrive created it before sending it again", exc)
+        if in_doubt is not None and still_running(exc):
+            # At once, not after the re-check: a run stopped while it waits must leave the intent in
+            # doubt, so that its rerun gives the create outcome_settle to land.
+            in_doubt()
         if exc.timed_out:
             # The create may still be running on the server: give it as long again, in real seconds
             # like the timeout itself (the client's clock may run fast for a sandbox).
-            time.sleep(min(client.timeout, MAX_RECHECK_DELAY))
+            time.sleep(recheck_delay(client.timeout))
         else:
             client.wait(RECHECK_DELAY)
         # Asked in Pipedrive's time, as well as its answers so far tell it (not our clock's).
         since = on_server_clock(client, started)
         found = find_created(client, write, since, self._taker(write))
         if found is None and self.runtime.settle_seconds > 0 and still_running(exc):
-            if in_doubt is not None:
-                in_doubt()
             # Not there yet: it may still land (a slow server commits after the answer was lost).
             # Look again until the settle time has passed since it was first sent.
             left = first_sent + self.runtime.settle_seconds - time.monotonic()

@@ -2,20 +2,24 @@
 commit after its retry, and after newer updates of the same entity, leaving an older value in
 Pipedrive while the ledger holds the newer one's digest (adversary F5).
 
-Such an update is kept in the ledger (scope `unsettled`, one row per entity) with the body that must
-hold in the end: its own fields, then those of every later update of the entity, the newest winning.
-Once `outcome_settle` seconds have passed since it was sent, nothing of it can land any more: the run
-that sees this (the same one at its end, or a later one at its start) reads the entity and sends again
-the fields that differ, then forgets the row. Its own field digests are not recorded, so the next
-record of the entity is compared with Pipedrive, not with a write that may have been overtaken."""
+Every update is written to the ledger (scope `unsettled`, one row per entity) before it is sent, so
+that one whose run is killed (or stopped) while it is in flight is such an update too; a clean answer
+puts the row back as it was (none, mostly). Such an update is kept with the body that must hold in the
+end: its own fields, then those of every later update of the entity, the newest winning. Once
+`outcome_settle` seconds have passed since it was sent, nothing of it can land any more: the run that
+sees this (the same one at its end, or a later one at its start) reads the entity and sends again the
+fields that differ, then forgets the row. Its own field digests are not recorded, so the next record of
+the entity is compared with Pipedrive, not with a write that may have been overtaken."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from ..account.ledger import Entry
 from ..account.runtime import Runtime
 from ..account.unchanged import holds
 from ..actions.plan import Write
@@ -29,26 +33,48 @@ def _key(write: Write) -> str:
     return f"{entity_of(write).name}:{write.path.rpartition('/')[2]}"
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An update's row while it is sent: its key, and the row that was there before (None: none)."""
+
+    key: str
+    held: Entry | None
+
+    @property
+    def entity(self) -> str:
+        return self.key.partition(":")[0]
+
+
 class Unsettled:
     def __init__(self, runtime: Runtime, logger: logging.Logger) -> None:
         self.runtime = runtime
         self.logger = logger
 
-    def updated(self, write: Write, *, in_doubt: bool) -> None:
-        """An update was sent: in doubt, it starts (or renews) its entity's row; a clean one joins a
-        row already there, so that the check enforces the newest values."""
+    def sending(self, write: Write) -> Pending | None:
+        """Before an update is sent: its entity's row holds it from now (sent now, its fields joining
+        those of a row already there), so that a run killed while it is in flight leaves an update of
+        unknown outcome, checked once outcome_settle has passed. What `updated` or `refused` needs to
+        settle the row after the answer (None: the update is not tracked). One write; the row is read
+        from the ledger's memory."""
         ledger = self.runtime.ledger
         if ledger is None or ledger.read_only or write.method not in ("PATCH", "PUT") or not write.body:
+            return None
+        pending = Pending(_key(write), ledger.get(SCOPE, _key(write)))
+        self._put(write, pending, time.time())
+        return pending
+
+    def updated(self, write: Write, pending: Pending | None, *, in_doubt: bool) -> None:
+        """The update was answered: in doubt, its row is renewed (sent now); a clean one leaves the row
+        as it was before, with its fields joined (the check enforces the newest values), and no row
+        when there was none."""
+        ledger = self.runtime.ledger
+        if ledger is None or pending is None:
             return
-        key = _key(write)
-        held = ledger.get(SCOPE, key)
-        if held is None and not in_doubt:
+        if pending.held is None and not in_doubt:
+            ledger.forget(SCOPE, pending.key)
             return
-        row = _decoded(held.digest) if held is not None else {}
-        body = (row.get("body") or {}) | write.body
-        sent_at = time.time() if in_doubt else row.get("sent_at", time.time())
-        outbox = {"sent_at": sent_at, "method": write.method, "path": write.path, "body": body}
-        ledger.put(SCOPE, key, entity_of(write).name, write.entity_id or "", json.dumps(outbox, default=str))
+        earlier = _decoded(pending.held.digest if pending.held is not None else None).get("sent_at")
+        self._put(write, pending, time.time() if in_doubt or earlier is None else earlier)
         if in_doubt:
             self.logger.warning(
                 "%s %s: an earlier attempt's answer was lost and it may still commit after this one; "
@@ -58,6 +84,25 @@ class Unsettled:
                 entity_of(write).label,
                 self.runtime.settle_seconds,
             )
+
+    def refused(self, pending: Pending | None) -> None:
+        """Pipedrive refused the update (it answered: nothing of it applied): the row as it was."""
+        ledger = self.runtime.ledger
+        if ledger is None or pending is None:
+            return
+        if pending.held is None:
+            ledger.forget(SCOPE, pending.key)
+        else:
+            ledger.put(SCOPE, pending.key, pending.entity, pending.held.entity_id, pending.held.digest)
+
+    def _put(self, write: Write, pending: Pending, sent_at: Any) -> None:
+        held = _decoded(pending.held.digest if pending.held is not None else None)
+        body = (held.get("body") or {}) | (write.body or {})
+        outbox = {"sent_at": sent_at, "method": write.method, "path": write.path, "body": body}
+        assert self.runtime.ledger is not None
+        self.runtime.ledger.put(
+            SCOPE, pending.key, pending.entity, write.entity_id or "", json.dumps(outbox, default=str)
+        )
 
     def settle(self) -> None:
         """Check every update whose settle time has passed; say how many are left for a later run."""

@@ -38,17 +38,21 @@ class Writer:
     def send(self, ctx: RecordContext, write: Write) -> Any:
         """Send the write and account for it; the id of the entity written (None once deleted)."""
         ledger, intent, in_doubt = self.runtime.ledger, None, False
+        outcome: str = write.outcome
         if self.plan is None:
             # Before the intent row and any bookkeeping: a thread working from memory hands it on.
             self.runtime.client.sending(write.method, write.path)
-        if self.plan is not None:
+        # A lost ledger: an entity an earlier run created for the event is already there, nothing is
+        # sent (the content match is a read: a dry run makes it as the real run would).
+        if (found := self.creates.found_by_content(ctx, write)) is not None:
+            entity_id, outcome = found, "unchanged"
+        elif self.plan is not None:
             entity_id = self._pretend(ctx, write)
         elif write.method == "POST":
             intent = self.creates.intent_key(write, ctx.marker)
             entity_id = self.creates.create_once(ctx, write, intent)
         else:
-            in_doubt = self._update(write)
-            self.unsettled.updated(write, in_doubt=in_doubt)
+            in_doubt = self._send_update(write)
             entity_id = write.entity_id
         if write.method == "DELETE" and entity_id is not None:
             # Gone from Pipedrive: later records (and runs) must not find it by its match value.
@@ -64,9 +68,9 @@ class Writer:
         if intent is not None and ledger is not None:
             # Only now that the marker (or identity) is recorded: a crash in between finds the intent.
             ledger.forget(INTENT_SCOPE, intent)
-        if write.outcome == "updated" and write.fields:
+        if outcome == "updated" and write.fields:
             self.summary.count_fields(ctx.mapping, write.fields)
-        self.summary.record_outcome(ctx.mapping, write.outcome, ctx.record.ticket)
+        self.summary.record_outcome(ctx.mapping, outcome, ctx.record.ticket)
         return entity_id
 
     def change(self, ctx: RecordContext, write: Write) -> bool:
@@ -75,8 +79,18 @@ class Writer:
         if self.plan is not None:
             self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
             return False
-        in_doubt = self._update(write)
-        self.unsettled.updated(write, in_doubt=in_doubt)
+        return self._send_update(write)
+
+    def _send_update(self, write: Write) -> bool:
+        """`_update`, its outcome kept in the outbox (unsettled.py) from before it is sent: a run killed
+        while it is in flight leaves it there, to be checked once outcome_settle has passed."""
+        pending = self.unsettled.sending(write)
+        try:
+            in_doubt = self._update(write)
+        except (PipedriveRequestError, Archived):
+            self.unsettled.refused(pending)  # answered: nothing of it applied
+            raise
+        self.unsettled.updated(write, pending, in_doubt=in_doubt)
         return in_doubt
 
     def _update(self, write: Write) -> bool:
@@ -103,14 +117,8 @@ class Writer:
     def _pretend(self, ctx: RecordContext, write: Write) -> Any:
         """Dry run: note what would be sent, and give the id the write would give, so that the run
         remembers it as a real run would (in memory: the dry run's ledger is a copy, dry_run.py) and
-        later records see the would-be entity. Negative ids stand for entities it would create. The
-        content match of a lost ledger is a read: a dry run makes it as the real run would."""
+        later records see the would-be entity. Negative ids stand for entities it would create."""
         assert self.plan is not None
-        ledger = self.runtime.ledger
-        if write.method == "POST" and ctx.marker is not None and (ledger is None or not ledger.knew_account):
-            found = self.creates.match_by_content(ctx, write, ctx.marker)
-            if found is not None:
-                return found
         self.plan.add(ctx.mapping, {"method": write.method, "path": write.path, "body": write.body})
         if write.method != "POST":
             return write.entity_id

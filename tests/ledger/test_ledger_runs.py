@@ -168,3 +168,28 @@ def test_events_dated_in_the_future_are_still_matched_by_content_after_a_lost_le
                 record[key] = future
         lines.append(json.dumps(message) if message else line)
     rerun_after_losing_the_ledger(tmp_path, sandbox, "\n".join(lines) + "\n")
+
+
+def test_what_the_content_match_finds_after_a_lost_ledger_is_counted_unchanged(tmp_path, sandbox):
+    """Adversary round 2, finding 8: no POST was sent, so the report must not say "created"; the dry
+    run's summary and plan say the same."""
+    config = sample_config(sandbox, tmp_path)
+    assert run_target(tmp_path, config, SAMPLE).returncode == 0
+    (tmp_path / "ledger.sqlite").unlink()
+    dry = run_target(tmp_path, config | {"dry_run": True}, SAMPLE)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    plan = [json.loads(line) for line in (tmp_path / "dry-run.jsonl").read_text().splitlines()]
+    run = rerun_after_losing_the_ledger_again(tmp_path, config)
+    for done in (dry, run):
+        mappings = done.summary()["mappings"]
+        for name in ("Activities", "Leads", "Notes"):
+            assert (mappings[name]["created"], mappings[name]["unchanged"]) == (0, 1), (name, mappings[name])
+    assert not [p for p in plan if p.get("method") == "POST"], plan
+    assert counts(sandbox) == EXPECTED
+
+
+def rerun_after_losing_the_ledger_again(tmp_path: Path, config: dict[str, Any]) -> Run:
+    (tmp_path / "ledger.sqlite").unlink(missing_ok=True)
+    run = run_target(tmp_path, config, SAMPLE)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run
