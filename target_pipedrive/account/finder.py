@@ -18,6 +18,7 @@ from .key_index import KeyIndex
 from .ledger.keys import KeyStore
 from .match import MatchField
 from .prefetch import PAGE_SIZE, EntityIndex, has_value, values_of
+from .texts import exact_key, text_key
 
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
@@ -42,10 +43,8 @@ def normalize(match: MatchField, value: str) -> str:
     if match.kind == "phone":
         return digits(value)
     if match.case_sensitive:
-        return value.strip()
-    # lower(), not casefold(): casefold makes "straße" and "strasse" (or a ligature and its letters) one
-    # key, so two people with distinct addresses would become one.
-    return value.strip().lower()
+        return exact_key(value)
+    return text_key(value)
 
 
 def as_item(hit: Any) -> dict[str, Any]:
@@ -355,6 +354,6 @@ class EntityFinder:
                         return True
                 except (TypeError, ValueError):
                     continue
-            elif str(candidate).strip() == value.strip():
+            elif exact_key(str(candidate)) == exact_key(value):
                 return True
         return False

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from .ledger.keys import IndexState, KeyStore, Page
 from .match import MatchField
 from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, Normalize, candidates, comparable
+from .texts import old_form_may_differ
 
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
@@ -111,7 +112,13 @@ class KeyIndex:
             if (match.entity.name, match.key, key) in self._doubtful:
                 return None
             store = self._store_of[match.entity.name, match.key]
-        return store.ids(match.entity.name, match.key, key)
+        found = store.ids(match.entity.name, match.key, key)
+        if not found and old_form_may_differ(key):
+            # Earlier versions stored keys in the form listed ("e" + a combining accent): a miss of a key
+            # with an accented letter is searched, never taken as absent, or a person listed then would
+            # be created again.
+            return None
+        return found
 
     def written(self, entity: str, entity_id: int, body: dict[str, Any]) -> None:
         """Keys this run wrote to an entity, for the indexes refreshed this run (the next refresh lists

@@ -10,6 +10,7 @@ from ..account.catalog import UnknownField
 from ..account.finder import LookupRejected, NotAnId, digits
 from ..account.match import MatchField, UnsearchableField
 from ..account.runtime import Runtime
+from ..account.texts import checked_email, text_key
 from ..pipedrive import formats as values
 from ..pipedrive.entities import ORGANIZATION, PERSON, Entity
 from .plan import Reject, Skip, Write
@@ -40,12 +41,24 @@ def lookup(
 ) -> tuple[MatchField, str, int | None]:
     """Resolve the match field and find the entity whose field equals the match value."""
     match = match_field(rt, entity, payload, field_key)
-    value = str(payload[value_key]).strip()
+    value = match_value(match, payload, value_key)
     if not value:
         raise Reject(f"{value_key} is empty", field=value_key)
     try:
         return match, value, rt.finder.find(match, value, rt.lookups)
     except LookupRejected as exc:
+        raise Reject(str(exc), field=value_key) from exc
+
+
+def match_value(match: MatchField, payload: dict[str, Any], value_key: str) -> str:
+    """The mapped match value, trimmed; an email also in NFC (what write_back sends is what is
+    compared), and refused when it holds an invisible character."""
+    value = str(payload[value_key]).strip()
+    if match.kind != "email":
+        return value
+    try:
+        return checked_email(value, value_key)
+    except ValueError as exc:
         raise Reject(str(exc), field=value_key) from exc
 
 
@@ -57,7 +70,7 @@ def association(
     if not given(payload, value_key):
         return None
     match = match_field(rt, entity, payload, f"{prefix}_match_field")
-    value = str(payload[value_key]).strip()
+    value = match_value(match, payload, value_key)
     try:
         found = rt.finder.find(match, value, rt.lookups)
     except NotAnId as exc:
@@ -135,7 +148,7 @@ def write_back(body: dict[str, Any], match: MatchField, value: str, warnings: li
     """Put the match value into a create's body, so the next run finds the entity by it."""
     if match.kind == "email":
         emails = body.setdefault("emails", [])
-        if not any(str(e["value"]).lower() == value.lower() for e in emails):
+        if not any(text_key(str(e["value"])) == text_key(value) for e in emails):
             emails.append({"value": value, "primary": not emails, "label": "work"})
     elif match.kind == "phone":
         phones = body.setdefault("phones", [])
@@ -174,6 +187,17 @@ def contacts(items: list[Any]) -> list[dict[str, Any]]:
             continue
         entry["value"] = str(entry["value"]).strip()
         result.append(entry)
+    return result
+
+
+def emails(items: list[Any]) -> list[dict[str, Any]]:
+    """Mapped emails as `contacts`, each in NFC and refused when it holds an invisible character."""
+    result = contacts(items)
+    for entry in result:
+        try:
+            entry["value"] = checked_email(entry["value"], "email")
+        except ValueError as exc:
+            raise Reject(str(exc), field="email") from exc
     return result
 
 

@@ -85,7 +85,7 @@ def plan(payload: dict[str, Any], rt: Runtime) -> Write | Skip:
     if common.given(payload, "name"):
         body["name"] = str(payload["name"])
     if common.given(payload, "email"):
-        body["emails"] = common.contacts(payload["email"])
+        body["emails"] = common.emails(payload["email"])
     if common.given(payload, "phone"):
         body["phones"] = common.contacts(payload["phone"])
     # A link never creates the organization: not found, it is left out (a warning) and, with no digest

@@ -25,6 +25,7 @@ from typing import Any
 from ..account.catalog import FieldCatalog, UnknownField
 from ..account.digests import field_digest
 from ..account.finder import digits
+from ..account.texts import text_key
 from ..pipedrive.entities import BY_NAME, Entity
 from .spec import CONTACT_LABELS, ActionSpec
 
@@ -196,7 +197,7 @@ def _same_contact(kind: str, a: Any, b: Any) -> bool:
     left, right = str(a or "").strip(), str(b or "").strip()
     if kind == "phone" and digits(left) and digits(right):
         return digits(left) == digits(right)
-    return left.lower() == right.lower()  # as finder.normalize: casefold would merge distinct addresses
+    return text_key(left) == text_key(right)  # as finder.normalize compares emails
 
 
 def merge_contacts(kind: str, held: Any, mapped: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import resolvers
 from .jsvalues import MISSING, js_truthy, type_name
-from .paths import compile_get
+from .paths import compile_get, path_problem
 from .resolvers import DirectiveError, Resolver, compile_template, constant, invalid
 
 # What other modules import from here: DirectiveError, Resolver and compile_template live in resolvers.py.
@@ -149,8 +149,15 @@ class Compiler:
         if given is None:
             return invalid
         if isinstance(given, str):
-            return compile_get(given)
+            return self._compiled_path(given, where)
         return resolvers.path_resolver(given)
+
+    def _compiled_path(self, path: str, where: str) -> Resolver:
+        """A path written in the mapping, checked now: one the kit cannot read as meant would leave
+        the field empty on every record, with no word (a path a directive gives is known per record)."""
+        if (problem := path_problem(path)) is not None:
+            return self.error(where, f"{path!r} is not a path the mapping kit reads: {problem}.")
+        return compile_get(path)
 
     def _template(self, arg: Any, where: str, depth: int) -> Resolver:
         given = self._string_or_directive(arg, where, depth)
@@ -241,7 +248,7 @@ class Compiler:
                 shape = self.value(shape_arg, f"{where}/1", depth)
         if root_arg is None:
             return invalid
-        root = compile_get(root_arg) if isinstance(root_arg, str) else root_arg
+        root = self._compiled_path(root_arg, f"{where}/0") if isinstance(root_arg, str) else root_arg
         return resolvers.array_path_resolver(root, shape)
 
     def _merge(self, arg: Any, where: str, depth: int) -> Resolver:

@@ -53,6 +53,10 @@ _CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
 
+class OutOfRange(ValueError):
+    """A timestamp outside the years 1 to 9999 (in UTC): a per-record rejection like any bad value."""
+
+
 # The epochs of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years a timestamp can have.
 FIRST_EPOCH = -62_135_596_800
 LAST_EPOCH = 253_402_300_799
@@ -71,17 +75,23 @@ def to_datetime(value: Any) -> datetime:
         # Epochs past the year 5000 in seconds are milliseconds.
         seconds = number / 1000 if number > 95_617_584_000 else number
         if not FIRST_EPOCH <= seconds <= LAST_EPOCH:
-            raise ValueError(
+            raise OutOfRange(
                 f"{value!r} is out of range for a timestamp: an epoch (in seconds or milliseconds since "
                 "1970) must fall between the years 1 and 9999"
             )
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError) as exc:
+            # The range check holds, but a fraction at the very edge can still round past it.
+            raise OutOfRange(_out_of_range(value)) from exc
     if isinstance(value, str):
         if (common := _common_stamp(value.strip())) is not None:
             return common
         try:
             # Strict ISO-8601 only: "01/12/2026" means a different day on each side of the Atlantic.
             parsed = pendulum.parse(value.strip())
+        except OverflowError as exc:
+            raise OutOfRange(_out_of_range(value)) from exc
         except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
             raise ValueError(f"{value!r} is not an ISO-8601 timestamp or an epoch") from exc
         if not isinstance(parsed, datetime):
@@ -89,10 +99,27 @@ def to_datetime(value: Any) -> datetime:
                 parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day)
             else:
                 raise ValueError(f"{value!r} is not a timestamp")
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        return parsed.astimezone(timezone.utc)
+        return _in_utc(parsed, value)
     raise ValueError(f"{value!r} is not a timestamp")
+
+
+def _in_utc(parsed: datetime, value: Any) -> datetime:
+    """`parsed` in UTC (a naive one is UTC). Its offset can move a moment at either end of the
+    calendar (9999-12-31T23:59:59-14:00) past the years 1 to 9999, which a datetime cannot hold: that is
+    the record's bad value, rejected like any other, not a crash that stops every rerun there."""
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError) as exc:
+        raise OutOfRange(_out_of_range(value)) from exc
+
+
+def _out_of_range(value: Any) -> str:
+    return (
+        f"{value!r} is out of range for a timestamp: in UTC it falls outside the years 1 to 9999; "
+        "give a moment within them"
+    )
 
 
 def _common_stamp(text: str) -> datetime | None:
@@ -104,19 +131,22 @@ def _common_stamp(text: str) -> datetime | None:
         parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    return _in_utc(parsed, text)
 
 
 def rfc3339(value: Any) -> str:
     """A timestamp in API v2's RFC 3339 form, in UTC: 2024-01-01T10:00:00Z."""
-    return to_datetime(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc_text(to_datetime(value), "T") + "Z"
 
 
 def v1_timestamp(value: Any) -> str:
     """A timestamp in API v1's form, in UTC: 2024-01-01 10:00:00."""
-    return to_datetime(value).strftime("%Y-%m-%d %H:%M:%S")
+    return _utc_text(to_datetime(value), " ")
+
+
+def _utc_text(moment: datetime, sep: str) -> str:
+    # isoformat, not strftime: strftime's %Y does not pad years before 1000 (year 1 → "1-01-01").
+    return moment.replace(microsecond=0, tzinfo=None).isoformat(sep)
 
 
 def date(value: Any) -> str:
@@ -127,7 +157,9 @@ def date(value: Any) -> str:
         except ValueError as exc:
             raise ValueError(f"{value!r} is not a valid date (YYYY-MM-DD)") from exc
     try:
-        return to_datetime(value).strftime("%Y-%m-%d")
+        return to_datetime(value).date().isoformat()
+    except OutOfRange:
+        raise  # its message says what is wrong better than "not a date"
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 

@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
 from ..account.finder import digits
+from ..account.texts import nfc
 from ..actions import ACTION_SPECS
 from ..actions.common import given
 
@@ -154,7 +155,7 @@ def record_keys(contexts: Iterable[RecordContext]) -> set[str]:
 def value_keys(text: str) -> set[str]:
     """A value as each kind of match field compares it (text, a phone's digits, a number): two
     records the finder could take for one entity always share a key, and so never run together."""
-    keys = {text.strip().casefold()}
+    keys = {nfc(text.strip()).casefold()}  # NFC: one email in two Unicode forms is one key
     if number := digits(text):
         keys.add(f"digits:{number}")
     with contextlib.suppress(ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
 
@@ -74,8 +74,19 @@ def legacy_event_key(source: dict[str, Any]) -> str:
 def event_moment(source: dict[str, Any]) -> datetime | None:
     """The earliest moment a Segment event names: what it created was created after it."""
     moments = [parse_stamp(str(source[key])) for key in _EVENT_TIMES if source.get(key)]
-    known = [moment for moment in moments if moment is not None]
+    known = [moment for moment in moments if moment is not None and _narrows(moment)]
     return min(known) if known else None
+
+
+def _narrows(moment: datetime) -> bool:
+    """Whether the search for a lost create can start from `moment`: it goes back a margin (a day at
+    most) and turns it into UTC, which overflows for a moment days from year 1
+    (0001-01-01T00:00:00+01:00). Such a stamp narrows nothing anyway: the search is not narrowed."""
+    try:
+        (moment - timedelta(days=2)).astimezone(timezone.utc)
+    except OverflowError:
+        return False
+    return True
 
 
 class EventIdentities:

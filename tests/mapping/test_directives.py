@@ -380,3 +380,53 @@ def test_strip_missing() -> None:
         "b": [None, 1],
         "c": {},
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("$.traits[.name", "'[' without a closing ']' at column 9"),
+        ("$.traits..name[?(@", "'..' (JSONPath's recursive descent) at column 10"),
+        ("$.items[?(@.sku)]", "a filter ('[?', JSONPath) is not read by the kit at column 8"),
+        ("$.items[*].sku", "a wildcard ('[*', JSONPath) is not read by the kit at column 8"),
+        ("$.items.*", "a wildcard ('*', JSONPath) at column 9"),
+        ("$.items[0:2]", "an index that is not a whole number (such as [0]) at column 8"),
+        ("$.items[-1]", "a negative index ('[-', JSONPath) is not read by the kit at column 8"),
+        ("$.traits['name", "a quoted key without its closing quote and ']' at column 9"),
+        ("$.traits]", "']' without an opening '[' at column 9"),
+        ("$.items[0]sku", "'s' right after ']' at column 11"),
+        ("$.traits.", "a path ending in '.' at column 9"),
+    ],
+)
+def test_a_path_the_kit_cannot_read_is_a_compile_error_with_its_column(path: str, problem: str) -> None:
+    for mapping, where in (
+        ({"@path": path}, "/fields/x/@path"),
+        ({"@arrayPath": [path]}, "/fields/x/@arrayPath/0"),
+    ):
+        _, errors = compile_value(mapping, "/fields/x")
+        assert errors == [f"{where} {path!r} is not a path the mapping kit reads: {problem}; {FIX}."]
+
+
+FIX = "write a dotted path such as $.traits.name, $.properties.items[0].sku or $.traits['a key']"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        ".",
+        "$.",
+        "userId",
+        "$.traits.name.0",
+        "$.traits.tags[1]",
+        "$.properties.products[1].sku",
+        "$.properties['b c']",
+        'a["b"]',
+        "a[b]",
+        "$.a[b].c",
+        "$.a[0][1]",
+        "$.context.traits.email",
+    ],
+)
+def test_the_paths_the_kit_reads_still_compile(path: str) -> None:
+    assert compile_value({"@path": path}, "/fields/x")[1] == []

@@ -6,7 +6,7 @@ from target_pipedrive.account.ledger import Ledger
 from target_pipedrive.actions.policy import WritePolicy
 from target_pipedrive.run.context import RecordContext, RoutedRecord
 from target_pipedrive.run.dispatch import record_keys
-from target_pipedrive.run.identity import EventIdentities, event_key, marker_of
+from target_pipedrive.run.identity import EventIdentities, event_key, event_moment, marker_of
 from target_pipedrive.run.summary import RecordTicket
 
 
@@ -69,3 +69,10 @@ def test_records_that_could_meet_one_entity_share_a_key():
 def test_a_record_waits_for_an_earlier_one_with_its_event():
     keys = record_keys([_context("upsert_note", {"content": "x"}, "same")])
     assert keys == record_keys([_context("upsert_activity", {"subject": "y"}, "same")])
+
+
+def test_an_event_moment_days_from_year_1_does_not_narrow_the_search():
+    # The search for a lost create goes back a day from it and into UTC: that would overflow.
+    assert event_moment({"timestamp": "0001-01-01T00:00:00+01:00"}) is None
+    moment = event_moment({"timestamp": "0001-01-01T00:00:00+01:00", "sentAt": "2026-01-01T00:00:00Z"})
+    assert moment is not None and moment.year == 2026

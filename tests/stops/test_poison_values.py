@@ -53,6 +53,9 @@ def assert_rejected_and_went_on(run: Any, reason: str) -> None:
         ("-Infinity", "is infinite (or too large), not a number Pipedrive can store"),
         ("NaN", "is NaN, not a number Pipedrive can store"),
         ('"99999-01-01"', "is not an ISO-8601 timestamp"),
+        # Within the years 1 to 9999 as written, outside them in UTC: once an OverflowError.
+        ('"9999-12-31T23:59:59-14:00"', "in UTC it falls outside the years 1 to 9999"),
+        ('"0001-01-01T00:00:00+01:00"', "in UTC it falls outside the years 1 to 9999"),
     ],
 )
 def test_an_epoch_or_date_out_of_range(tmp_path, sandbox, base_config, created_at, reason):
@@ -109,4 +112,26 @@ def test_a_number_too_large_to_send(tmp_path, sandbox, base_config, api):
     good = {"type": "track", "properties": {"title": "After", "value": 5}}
     run = run_target(tmp_path, base_config | {"mappings": [deals]}, text(good, raw=poison))
     assert_rejected_and_went_on(run, "is infinite (or too large), not a number Pipedrive can store")
+    assert [d["title"] for d in sandbox.entities("deals")] == ["After"]
+
+
+@pytest.mark.parametrize("close", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+01:00"])
+def test_a_close_date_past_the_calendar_in_utc(tmp_path, sandbox, base_config, api, close):
+    api.call("POST", "/api/v2/organizations", json={"name": "Acme"})
+    deals = {
+        "name": "deals",
+        "trigger": 'type = "track"',
+        "action": "upsert_deal",
+        "fields": {
+            "title": {"@path": "$.properties.title"},
+            "expected_close_date": {"@path": "$.properties.close"},
+            "organization_match_field": "name",
+            "organization_match_value": "Acme",
+        },
+    }
+    poison = json.dumps({"type": "track", "properties": {"title": "Poison", "close": close}})
+    good = {"type": "track", "properties": {"title": "After", "close": "2026-05-01"}}
+    run = run_target(tmp_path, base_config | {"mappings": [deals]}, text(good, raw=poison))
+    assert_rejected_and_went_on(run, "in UTC it falls outside the years 1 to 9999")
+    assert run.rejects[0]["field"] == "expected_close_date"
     assert [d["title"] for d in sandbox.entities("deals")] == ["After"]

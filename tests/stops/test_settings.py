@@ -87,6 +87,28 @@ def test_mappings_nested_too_deeply_in_the_config(tmp_path, sandbox, base_config
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("$.traits[.name", "'[' without a closing ']' at column 9"),
+        ("$.traits..name[?(@", "'..' (JSONPath's recursive descent) at column 10"),
+    ],
+)
+def test_a_path_the_mapping_kit_cannot_read_stops_at_start_up(tmp_path, sandbox, base_config, path, problem):
+    # The kit reads "traits[" as a key name: the field was empty on every record, without a word.
+    config = base_config | {"mappings": [person_mapping(name={"@path": path})]}
+    run = run_cli(tmp_path, config, "".join(json.dumps(m) + "\n" for m in one_person()))
+    assert_clean_stop(
+        run,
+        f"mapping 'people' (#1): /fields/name/@path {path!r} is not a path the mapping kit reads: {problem}",
+        "write a dotted path such as $.traits.name",
+    )
+    # One line says it all (the SDK's "Config validation failed" follows every config error).
+    errors = [line for line in run.stderr.splitlines() if "| ERROR" in line and "@path" in line]
+    assert len(errors) == 1, run.stderr[-3000:]
+    assert sandbox.entities("persons") == []
+
+
 def _folder(tmp_path: Path) -> str:
     (tmp_path / "a-folder").mkdir()
     return str(tmp_path / "a-folder")

@@ -244,3 +244,36 @@ def test_addresses_that_differ_only_under_case_folding_stay_two_people(tmp_path,
         ("Grete", "straße@example.com"),
         ("Hans Strasse", "strasse@example.com"),
     ]
+
+
+NFC_EMAIL = "jos\u00e9@ex\u00e4mple.com"
+NFD_EMAIL = "jose\u0301@exa\u0308mple.com"  # the same address as macOS and some CRMs send it
+
+
+def test_an_email_in_either_unicode_form_is_one_person(tmp_path, sandbox, base_config):
+    config = base_config | {"mappings": [person_mapping()]}
+    first = run_target(tmp_path, config, messages(identify("u1", NFD_EMAIL, "José")))
+    assert first.returncode == 0, first.stderr
+    again = messages(identify("u1", NFC_EMAIL, "José A."), identify("u1", NFD_EMAIL, "José B."))
+    second = run_target(tmp_path, config, again)
+    assert second.returncode == 0, second.stderr
+    # A new ledger: found by listing or searching the account, compared in NFC.
+    third = run_target(tmp_path, config | {"ledger_path": str(tmp_path / "new.sqlite")}, again)
+    assert third.returncode == 0, third.stderr
+    [person] = sandbox.entities("persons")
+    assert person["name"] == "José B."
+    assert [e["value"] for e in person["emails"]] == [NFC_EMAIL]  # sent in NFC, as compared
+
+
+def test_an_email_with_an_invisible_character_is_rejected_with_its_reason(tmp_path, sandbox, base_config):
+    config = base_config | {"mappings": [person_mapping()]}
+    run = run_target(
+        tmp_path,
+        config,
+        messages(identify("u1", "a@x.example", "Ada"), identify("u2", "a@x.example\u200b", "Ada again")),
+    )
+    assert run.returncode == 0, run.stderr
+    [reject] = run.rejects
+    assert reject["field"] == "match_value"
+    assert "holds an invisible character (U+200B ZERO WIDTH SPACE at position 12)" in reject["reason"]
+    assert [p["name"] for p in sandbox.entities("persons")] == ["Ada"]

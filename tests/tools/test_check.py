@@ -75,6 +75,19 @@ def test_a_mapping_that_does_not_compile_is_reported_without_calling_pipedrive(t
     assert sandbox.log() == []
 
 
+def test_a_path_the_mapping_kit_cannot_read_fails_the_check(tmp_path, sandbox):
+    config = {
+        "api_url": sandbox.url,
+        "api_token": sandbox.token,
+        "mappings": [_person_mapping(name={"@path": "$.traits[.name"})],
+    }
+    done = run_tools(tmp_path, "check", config=config)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "OK" not in done.stdout
+    assert "People" in done.stdout and "/fields/name/@path '$.traits[.name'" in done.stdout
+    assert "'[' without a closing ']' at column 9" in done.stdout
+
+
 def test_a_refused_token_is_a_problem_of_the_api_token_setting(tmp_path, sandbox):
     done = run_tools(tmp_path, "check", config={"api_url": sandbox.url, "api_token": "not-the-token"})
     assert done.returncode == 1

@@ -34,6 +34,41 @@ def test_bad_timestamps_raise(bad):
         values.rfc3339(bad)
 
 
+# An offset that moves a moment at either end of the calendar past the years 1 to 9999 once in UTC: a
+# datetime cannot hold it, and it used to escape as OverflowError and stop every rerun at that record.
+_PAST_THE_CALENDAR = [
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59.5-01:00",
+    "99991231T235959-1400",  # the basic form: read by pendulum, not the standard library
+    "00010101T000000+0100",
+    "9999-W52-5T23:00-14:00",
+]
+
+
+@pytest.mark.parametrize("convert", [values.rfc3339, values.v1_timestamp, values.date])
+@pytest.mark.parametrize("given", _PAST_THE_CALENDAR)
+def test_an_offset_past_the_years_1_to_9999_is_a_bad_value_not_a_crash(convert, given):
+    with pytest.raises(ValueError, match=r"out of range for a timestamp: in UTC it falls outside"):
+        convert(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "stamp", "v1"),
+    [
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "0001-01-01 00:00:00"),
+        ("0001-01-01T01:00:00+01:00", "0001-01-01T00:00:00Z", "0001-01-01 00:00:00"),
+        ("9999-12-31T09:59:59-14:00", "9999-12-31T23:59:59Z", "9999-12-31 23:59:59"),
+        (-62_135_596_800, "0001-01-01T00:00:00Z", "0001-01-01 00:00:00"),
+        ("0999-05-06", "0999-05-06T00:00:00Z", "0999-05-06 00:00:00"),
+    ],
+)
+def test_the_ends_of_the_calendar_keep_four_digit_years(given, stamp, v1):
+    assert values.rfc3339(given) == stamp
+    assert values.v1_timestamp(given) == v1
+    assert values.date(given) == stamp[:10]
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [("2026-12-01", "2026-12-01"), ("2026-12-01T23:30:00-05:00", "2026-12-02"), (1700000000, "2023-11-14")],
