@@ -22,6 +22,8 @@ def text_key(text: str) -> str:
     lower() so that both forms lower alike, and after it, as lowering can leave a decomposed pair.
     lower(), not casefold(): casefold makes "straße" and "strasse" (or a ligature and its letters) one
     key, so two people with distinct addresses would become one."""
+    if text.isascii():
+        return text.strip().lower()  # the same key without two normalisations (most emails)
     return nfc(nfc(text.strip()).lower())
 
 

@@ -56,7 +56,8 @@ def open_ledger(
     try:
         _use_earlier_spelling(ledger, logger)
         if callable(company):
-            company = _company_of(ledger, company)
+            # A dry run takes no lock: it names other spellings only when the ledger knows the company.
+            company = _company_of(ledger, (lambda: None) if dry else company)
         if not dry:
             ledger.load_on_lock = True
             also = [company_lock(company)] if company is not None else []
