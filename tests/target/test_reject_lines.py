@@ -1,6 +1,5 @@
 """Each reject names the input line its record came from (`input_line`, 1-based), whichever way it was
-rejected: by a mapping on the reading thread, before any mapping (a poison record), or by Pipedrive on a
-thread of the records in flight."""
+rejected: by a mapping, before any mapping (a poison record), or by Pipedrive."""
 
 from __future__ import annotations
 
@@ -32,7 +31,10 @@ def test_every_reject_carries_the_line_of_its_record(tmp_path, sandbox, base_con
     ]
     sandbox.configure(faults=[{"path": "/api/v2/persons", "method": "POST", "skip": 1, "status": 400}])
     mapping = person_mapping(custom_fields={"Tier": {"@path": "$.traits.tier"}})
-    run = run_target(tmp_path, base_config | {"mappings": [mapping]}, "\n".join(lines) + "\n")
+    # One record at a time: the fault refuses the second POST, which must be line 6's (with records in
+    # flight, lines 6 and 7 race for it).
+    config = base_config | {"mappings": [mapping], "max_in_flight": 1}
+    run = run_target(tmp_path, config, "\n".join(lines) + "\n")
     assert run.returncode == 0, run.stderr[-3000:]
     rejects = sorted(run.rejects, key=lambda r: r["input_line"])
     assert [(r["input_line"], r["mapping"], r["field"], r["http_status"]) for r in rejects] == [
