@@ -217,32 +217,27 @@ class Creates:
             return None  # an intent of an earlier version: no time of sending, the list said enough
         if sent.get("in_doubt"):
             left = sent_at + self.runtime.settle_seconds - time.time()
-            if left <= 0:
-                return None
-            self.logger.warning(
-                "POST %s of an earlier run (%.0f s ago) is not in Pipedrive yet: waiting %.0f s more for it "
-                "to land before sending it again",
-                write.path,
-                time.time() - sent_at,
-                left,
-            )
-            return self._await_landing(write, since, left)
-        # The earlier run stopped (killed, or a SIGTERM that did not wait for it) without knowing the
-        # outcome: before sending cannot be told from while its POST was in flight. Waiting the whole
-        # outcome_settle after every kill would make reruns look hung, so only while a POST sent then
-        # could still be answered (request_timeout) and show in the lists: as long as that run would
-        # itself have waited before looking.
-        timeout = self.runtime.client.timeout
-        left = sent_at + timeout + recheck_delay(timeout) - time.time()
+            why = "for it to land"
+        else:
+            # The earlier run stopped (killed, or a SIGTERM that did not wait for it) without knowing the
+            # outcome: before sending cannot be told from while its POST was in flight. Waiting the whole
+            # outcome_settle after every kill would make reruns look hung, so only while a POST sent then
+            # could still be answered (request_timeout) and show in the lists: as long as that run would
+            # itself have waited before looking.
+            timeout = self.runtime.client.timeout
+            left = sent_at + timeout + recheck_delay(timeout) - time.time()
+            why = "(request_timeout and a re-check after it was sent) in case it still lands"
         if left <= 0:
             return None
+        stopped = "" if sent.get("in_doubt") else " that stopped while it may have been in flight"
         self.logger.warning(
-            "POST %s of an earlier run that stopped while it may have been in flight (%.0f s ago) is not in "
-            "Pipedrive: waiting %.0f s more (request_timeout and a re-check after it was sent) in case it "
-            "still lands, before sending it again",
+            "POST %s of an earlier run%s (%.0f s ago) is not in Pipedrive yet: waiting %.0f s more %s, "
+            "before sending it again",
             write.path,
+            stopped,
             time.time() - sent_at,
             left,
+            why,
         )
         return self._await_landing(write, since, left)
 
