@@ -95,19 +95,24 @@ def test_a_string_longer_than_the_limit(tmp_path, sandbox, base_config):
     assert len(run.stderr) < 100_000  # the value is never echoed
 
 
-def test_a_number_too_large_to_send(tmp_path, sandbox, base_config, api):
-    api.call("POST", "/api/v2/organizations", json={"name": "Acme"})
-    deals = {
+def _acme_deals(field: str, path: str) -> dict:
+    """A deal mapping of the organization Acme: its title and one field from the event."""
+    return {
         "name": "deals",
         "trigger": 'type = "track"',
         "action": "upsert_deal",
         "fields": {
             "title": {"@path": "$.properties.title"},
-            "value": {"@path": "$.properties.value"},
+            field: {"@path": path},
             "organization_match_field": "name",
             "organization_match_value": "Acme",
         },
     }
+
+
+def test_a_number_too_large_to_send(tmp_path, sandbox, base_config, api):
+    api.call("POST", "/api/v2/organizations", json={"name": "Acme"})
+    deals = _acme_deals("value", "$.properties.value")
     poison = '{"type": "track", "properties": {"title": "Poison", "value": 1e400}}'
     good = {"type": "track", "properties": {"title": "After", "value": 5}}
     run = run_target(tmp_path, base_config | {"mappings": [deals]}, text(good, raw=poison))
@@ -118,17 +123,7 @@ def test_a_number_too_large_to_send(tmp_path, sandbox, base_config, api):
 @pytest.mark.parametrize("close", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+01:00"])
 def test_a_close_date_past_the_calendar_in_utc(tmp_path, sandbox, base_config, api, close):
     api.call("POST", "/api/v2/organizations", json={"name": "Acme"})
-    deals = {
-        "name": "deals",
-        "trigger": 'type = "track"',
-        "action": "upsert_deal",
-        "fields": {
-            "title": {"@path": "$.properties.title"},
-            "expected_close_date": {"@path": "$.properties.close"},
-            "organization_match_field": "name",
-            "organization_match_value": "Acme",
-        },
-    }
+    deals = _acme_deals("expected_close_date", "$.properties.close")
     poison = json.dumps({"type": "track", "properties": {"title": "Poison", "close": close}})
     good = {"type": "track", "properties": {"title": "After", "close": "2026-05-01"}}
     run = run_target(tmp_path, base_config | {"mappings": [deals]}, text(good, raw=poison))
