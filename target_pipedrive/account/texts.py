@@ -44,6 +44,10 @@ def invisible_character(text: str) -> str | None:
     spaces and joiners, the BOM, direction marks, the soft hyphen), control characters, unassigned
     and private code points, and spaces other than U+0020: an email holding one looks like another
     address, and would be a second person that no one can tell from the first."""
+    # str.isprintable refuses exactly these categories (Other, Separator) but the ASCII space: the
+    # common text passes in C, and only a text holding one is walked to say which and where.
+    if text.isprintable():
+        return None
     for position, char in enumerate(text, start=1):
         category = unicodedata.category(char)
         if category[0] == "C" or (category[0] == "Z" and char != " "):

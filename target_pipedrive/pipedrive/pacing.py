@@ -74,10 +74,17 @@ class SlidingWindow:
 class SmoothedWindow(SlidingWindow):
     """A sliding window that also spreads its requests: at most BURST of them in any 1/(limit/BURST)
     of the window. Sent in one burst, a window's worth of requests can reach the gateway bunched with
-    the next window's (threads in flight, network jitter), and the gateway counts arrivals, not sends."""
+    the next window's (threads in flight, network jitter), and the gateway counts arrivals, not sends.
+
+    A cold start is the exception: its first half window's worth may leave together (a run's start-up
+    reads, 0.5 s sooner). No earlier request of this client is there to bunch with, and the sliding
+    window still holds the whole window's worth. A run of the same token that ended just before left
+    at most half a window's worth in its last second (spread as above), and a run takes longer than
+    that to start, so the two halves fit the server's limit (which has the margin on top)."""
 
     def __init__(self, limit: int, *, seconds: float = WINDOW_SECONDS) -> None:
         super().__init__(limit, seconds=seconds)
+        self._cold = limit // 2
         self._short = SlidingWindow(min(BURST, limit), seconds=seconds * min(BURST, limit) / limit)
 
     def set_limit(self, limit: int) -> None:
@@ -86,11 +93,14 @@ class SmoothedWindow(SlidingWindow):
         self._short.seconds = self.seconds * self._short.limit / limit
 
     def delay(self, now: float) -> float:
+        if self._cold > 0:
+            return super().delay(now)
         return max(super().delay(now), self._short.delay(now))
 
     def take(self, now: float) -> None:
         super().take(now)
         self._short.take(now)
+        self._cold = max(0, self._cold - 1)
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:

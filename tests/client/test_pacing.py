@@ -53,9 +53,21 @@ def test_overall_limit_has_a_margin_and_starts_at_lite():
 
 def test_requests_are_spread_not_sent_in_one_burst():
     fake = FakeTime()
-    times = sent_at(fake, pacer(fake), 16)
-    assert times[:4] == [0.0] * 4  # a small burst goes at once
-    assert at_most_per(times, 4, 0.5)  # then 4 per quarter of the window (16 per 2 s)
+    times = sent_at(fake, pacer(fake), 24)
+    assert times[:8] == [0.0] * 8  # a cold start's half window goes at once
+    assert times[8] == 0.5
+    assert at_most_per(times[8:], 4, 0.5)  # then 4 per quarter of the window (16 per 2 s)
+    assert at_most_per(times, 16, 2.0)
+
+
+def test_only_a_cold_start_goes_in_one_burst():
+    fake = FakeTime()
+    p = pacer(fake)
+    sent_at(fake, p, 8)
+    fake.sleep(10.0)  # idle long after: the next ones are spread again
+    times = sent_at(fake, p, 8)
+    assert times[:4] == [0.0] * 4
+    assert times[4] == 0.5
 
 
 def test_search_has_its_own_window():
