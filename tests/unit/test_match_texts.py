@@ -3,6 +3,9 @@ composed is one person; an email holding an invisible character is refused, not 
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 
 from target_pipedrive.account.finder import normalize
@@ -85,3 +88,15 @@ def test_an_index_listed_before_nfc_keys_searches_an_accented_miss(store):
     store.add("person", "email", 3, {"jose\u0301@old.example"}, 0)
     assert index.ids(EMAIL, "jos\u00e9@old.example") is None
     assert index.ids(EMAIL, "nobody@x.example") == []
+
+
+def test_the_printable_fast_path_refuses_exactly_the_invisible_characters():
+    # invisible_character trusts str.isprintable for whole texts: it must agree with the rule (Other
+    # and Separator categories but the ASCII space) on every code point of this Python's Unicode.
+    disagreeing = [
+        hex(point)
+        for point in range(sys.maxunicode + 1)
+        if chr(point).isprintable() != (unicodedata.category(chr(point))[0] not in "CZ" or chr(point) == " ")
+    ]
+    assert disagreeing == []
+    assert invisible_character("a\u00a0b") == "U+00A0 NO-BREAK SPACE at position 2"
