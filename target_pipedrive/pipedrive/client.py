@@ -233,6 +233,7 @@ class PipedriveClient:
         *,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
+        leaving: Callable[[], None] | None = None,
     ) -> ApiResponse:
         method = method.upper()
         self.sending(method, path)
@@ -246,6 +247,8 @@ class PipedriveClient:
             # Another thread may have hit the daily budget (or the run's share of it) while this one waited.
             self._raise_if_stopped()
             self.stats.within_share(method, path)
+            if leaving is not None:
+                leaving()  # after pacing: the caller's outbox keeps when the attempt really left
             outcome = self._attempt(method, path, _query(params), body, data, attempt)
             if isinstance(outcome, ApiResponse):
                 if (refused := unusable(method, path, outcome, self._scrub)) is not None:

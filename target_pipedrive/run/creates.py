@@ -19,12 +19,11 @@ from ..actions.plan import Write
 from ..pipedrive.entities import BY_COLLECTION, DEAL, LEAD, ORGANIZATION, PERSON
 from ..pipedrive.errors import PipedriveRequestError, RunInterrupted, UnusableAnswer, WriteOutcomeUnknown
 from .context import RecordContext
+from .create_outbox import INTENT_SCOPE, CreateOutbox
 from .identity import Marker
 from .recovery import find_created, find_existing, intent_moment, intent_stamp, on_server_clock
 from .summary import RunSummary
 
-# Ledger rows of creates under way (intents), keyed by their event's marker or their match value.
-INTENT_SCOPE = "intent"
 # Seconds to give a create whose answer was lost to land before asking whether it did.
 RECHECK_DELAY = 1.0
 MAX_RECHECK_DELAY = 30.0
@@ -155,39 +154,26 @@ class Creates:
         # The moment before the create, in Pipedrive's time: the rerun looks for it from there. The body
         # rides along (the outbox): what was sent, and when, until the outcome is known.
         stamp = intent_stamp(self.runtime.client, datetime.now(timezone.utc))
-        entity = BY_COLLECTION[write.path].name
-        sent = {"sent_at": time.time(), "path": write.path, "body": write.body}
-        ledger.put(INTENT_SCOPE, intent, entity, stamp, json.dumps(sent, default=str))
-
-        doubted = False
-
-        def in_doubt() -> None:
-            # It may still be running on the server: a rerun gives it the settle time to land.
-            nonlocal doubted
-            if not doubted:
-                doubted = True
-                marked = json.dumps(sent | {"in_doubt": True}, default=str)
-                ledger.put(INTENT_SCOPE, intent, entity, stamp, marked)
-
+        outbox = CreateOutbox(ledger, intent, BY_COLLECTION[write.path].name, stamp, write)
         try:
-            return self._confirmed(write, in_doubt)
+            return self._confirmed(write, outbox)
         except PipedriveRequestError:
-            if not doubted:
+            if not outbox.doubted:
                 # Refused, and no attempt of it is in doubt: nothing can land, and a replay of the
                 # reject must not wait for it (an intent left without in_doubt is waited for).
-                ledger.forget(INTENT_SCOPE, intent)
+                outbox.forget()
             raise
 
-    def _confirmed(self, write: Write, in_doubt: Callable[[], None] | None = None) -> Any:
+    def _confirmed(self, write: Write, outbox: CreateOutbox | None = None) -> Any:
         """The create's id; a success that names no usable id is the record's CreateUnconfirmed. The
         create most likely happened: it is not sent again, and its intent (if it has one) is kept in
         doubt rather than forgotten, which also gives it `outcome_settle` to show in the lists."""
         try:
-            return self._create(write, in_doubt)
+            return self._create(write, outbox)
         except UnusableAnswer as exc:
-            if in_doubt is not None:
-                in_doubt()
-            raise CreateUnconfirmed(exc, write, kept=in_doubt is not None) from None
+            if outbox is not None:
+                outbox.in_doubt()
+            raise CreateUnconfirmed(exc, write, kept=outbox is not None) from None
 
     def _landed_earlier(self, write: Write, stamp: str, outbox: str | None) -> Any | None:
         """The entity of an earlier run's create of this record (its intent was left), if it landed."""
@@ -299,23 +285,24 @@ class Creates:
             )
         return found
 
-    def _create(self, write: Write, in_doubt: Callable[[], None] | None = None) -> Any:
+    def _create(self, write: Write, outbox: CreateOutbox | None = None) -> Any:
         """POST, and when its outcome is lost, find out whether it happened before sending it again."""
         client = self.runtime.client
         first_sent = time.monotonic()
         for attempt in range(client.max_retries + 1):
             started = datetime.now(timezone.utc)
             try:
-                response = client.request("POST", write.path, body=write.body)
+                leaving = outbox.leaving if outbox is not None else None
+                response = client.request("POST", write.path, body=write.body, leaving=leaving)
                 created = (response.data or {}).get("id")
                 self.created(write, created)
                 return created
             except WriteOutcomeUnknown as exc:
                 if attempt == client.max_retries:
-                    if in_doubt is not None and still_running(exc):
-                        in_doubt()
+                    if outbox is not None and still_running(exc):
+                        outbox.in_doubt()
                     raise
-                found = self._after_unknown(write, exc, started, first_sent, in_doubt)
+                found = self._after_unknown(write, exc, started, first_sent, outbox)
                 if found is not None:
                     self.created(write, found)
                     self.logger.info("POST %s had been created (id %s): not sent again", write.path, found)
@@ -328,15 +315,15 @@ class Creates:
         exc: WriteOutcomeUnknown,
         started: datetime,
         first_sent: float,
-        in_doubt: Callable[[], None] | None,
+        outbox: CreateOutbox | None,
     ) -> Any | None:
         """A create whose answer was lost: the entity it made, if Pipedrive has it (None: send again)."""
         client = self.runtime.client
         self.logger.warning("%s; checking whether Pipedrive created it before sending it again", exc)
-        if in_doubt is not None and still_running(exc):
+        if outbox is not None and still_running(exc):
             # At once, not after the re-check: a run stopped while it waits must leave the intent in
             # doubt, so that its rerun gives the create outcome_settle to land.
-            in_doubt()
+            outbox.in_doubt()
         if exc.timed_out:
             # The create may still be running on the server: give it as long again, in real seconds
             # like the timeout itself (the client's clock may run fast for a sandbox).

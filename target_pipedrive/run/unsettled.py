@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from ..account.runtime import Runtime
 from ..account.unchanged import holds
 from ..actions.plan import Write
 from ..pipedrive.errors import PipedriveError, PipedriveRequestError
+from .create_outbox import LATE_SEND_SECONDS
 from .written import entity_of
 
 SCOPE = "unsettled"
@@ -33,12 +35,14 @@ def _key(write: Write) -> str:
     return f"{entity_of(write).name}:{write.path.rpartition('/')[2]}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Pending:
-    """An update's row while it is sent: its key, and the row that was there before (None: none)."""
+    """An update's row while it is sent: its key, the row that was there before (None: none), and when
+    its latest attempt left."""
 
     key: str
     held: Entry | None
+    sent_at: float
 
     @property
     def entity(self) -> str:
@@ -59,9 +63,23 @@ class Unsettled:
         ledger = self.runtime.ledger
         if ledger is None or ledger.read_only or write.method not in ("PATCH", "PUT") or not write.body:
             return None
-        pending = Pending(_key(write), ledger.get(SCOPE, _key(write)))
-        self._put(write, pending, time.time())
+        pending = Pending(_key(write), ledger.get(SCOPE, _key(write)), time.time())
+        self._put(write, pending, pending.sent_at)
         return pending
+
+    def leaving(self, write: Write, pending: Pending | None) -> Callable[[], None] | None:
+        """The client's hook before each attempt of the update: one that leaves late (pacing, a 429's
+        wait, a retry) writes its own time into the row, since outcome_settle counts from there."""
+        if pending is None:
+            return None
+
+        def left() -> None:
+            now = time.time()
+            if now - pending.sent_at > LATE_SEND_SECONDS:
+                pending.sent_at = now
+                self._put(write, pending, now)
+
+        return left
 
     def updated(self, write: Write, pending: Pending | None, *, in_doubt: bool) -> None:
         """The update was answered: in doubt, its row is renewed (sent now); a clean one leaves the row

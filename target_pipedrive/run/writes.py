@@ -3,6 +3,7 @@ entry in the plan; then what it leaves known (written.py) and its outcome in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..account.runtime import Runtime
@@ -86,20 +87,20 @@ class Writer:
         while it is in flight leaves it there, to be checked once outcome_settle has passed."""
         pending = self.unsettled.sending(write)
         try:
-            in_doubt = self._update(write)
+            in_doubt = self._update(write, self.unsettled.leaving(write, pending))
         except (PipedriveRequestError, Archived):
             self.unsettled.refused(pending)  # answered: nothing of it applied
             raise
         self.unsettled.updated(write, pending, in_doubt=in_doubt)
         return in_doubt
 
-    def _update(self, write: Write) -> bool:
+    def _update(self, write: Write, leaving: Callable[[], None] | None = None) -> bool:
         """PATCH, PUT or DELETE; an edit Pipedrive refuses because the entity is archived (deals,
         leads) is told apart from a stale id, which would be forgotten and created again. True when an
         attempt whose answer was lost may still commit after it (unsettled.py)."""
         client = self.runtime.client
         try:
-            return client.request(write.method, write.path, body=write.body).in_doubt
+            return client.request(write.method, write.path, body=write.body, leaving=leaving).in_doubt
         except PipedriveRequestError as exc:
             entity, entity_id = entity_of(write), write.path.rpartition("/")[2]
             if write.method == "DELETE" or entity.archived_path is None or exc.status < 400:

@@ -135,3 +135,56 @@ def test_an_update_killed_in_flight_is_repaired_once_outcome_settle_has_passed(t
     again = run_target(tmp_path, config, newer)
     assert "sent again" not in again.stderr
     assert again.summary()["mappings"]["people"]["unchanged"] == 1
+
+
+def test_a_create_that_left_late_is_waited_for_from_when_it_left(tmp_path, sandbox):
+    """The intent row is written before the POST's turn; a 429's wait (or pacing, or a retry) comes in
+    between. Killed while the retry is in flight, the rerun counts its wait from when the retry left:
+    counted from the row, it would not wait at all and create the person a second time."""
+    sandbox.configure(
+        faults=[
+            {"method": "POST", "path": "/api/v2/persons", "status": 429, "retry_after": 6, "count": 1},
+            {"method": "POST", "path": "/api/v2/persons", "latency": 4, "count": 1},
+        ]
+    )
+    config = config_for(sandbox, tmp_path, request_timeout=3)
+    text = text_of(identify("u1", "late@example.com", "Late"))
+    kill_in_flight(sandbox, tmp_path, config, text, signal.SIGKILL)
+    rerun = run_target(tmp_path, config, text)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    wait_until_answered(sandbox)
+    assert len(sandbox.entities("persons")) == 1
+    assert IN_FLIGHT in rerun.stderr
+
+
+def test_an_update_that_left_late_settles_from_when_it_left(tmp_path, sandbox):
+    """Like the create's: a PATCH held by a 429's wait, then killed in flight. A run after
+    outcome_settle counted from the row (not from when the PATCH left) would find the rerun's value,
+    forget the row, and the killed PATCH would land after it: a lost update."""
+    settle = 8
+    config = config_for(sandbox, tmp_path, request_timeout=10, outcome_settle=settle)
+    created = run_target(tmp_path, config, messages(identify("u1", "late@example.com", "Name A")))
+    assert created.returncode == 0, created.stderr[-3000:]
+    sandbox.configure(
+        faults=[
+            {"method": "PATCH", "path": "/api/v2/persons/*", "status": 429, "retry_after": 6, "count": 1},
+            {"method": "PATCH", "path": "/api/v2/persons/*", "latency": 4, "count": 1},
+        ]
+    )
+    started = time.monotonic()
+    kill_in_flight(
+        sandbox, tmp_path, config, text_of(identify("u1", "late@example.com", "Name B")), signal.SIGKILL
+    )
+    newer = messages(identify("u1", "late@example.com", "Name C"))
+    assert run_target(tmp_path, config, newer).returncode == 0
+    # Past outcome_settle from the row, before it has passed from when the PATCH left.
+    time.sleep(max(0.0, started + settle + 0.5 - time.monotonic()))
+    early = run_target(tmp_path, config, newer)
+    assert "not settled yet" in early.stderr
+    wait_until_answered(sandbox)
+    [person] = sandbox.entities("persons")
+    assert person["name"] == "Name B", "the killed update did not land last: the test tests nothing"
+    time.sleep(max(0.0, started + 6 + settle + 0.5 - time.monotonic()))
+    later = run_target(tmp_path, config, newer)
+    assert "sent again: name" in later.stderr
+    assert sandbox.entities("persons")[0]["name"] == "Name C"
