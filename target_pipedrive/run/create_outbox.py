@@ -19,8 +19,13 @@ LATE_SEND_SECONDS = 1.0
 
 
 class CreateOutbox:
-    def __init__(self, ledger: Ledger, intent: str, entity: str, stamp: str, write: Write) -> None:
+    def __init__(
+        self, ledger: Ledger, intent: str, entity: str, stamp: str, write: Write, *, timeout: float
+    ) -> None:
         self._ledger, self._intent, self._entity, self._stamp = ledger, intent, entity, stamp
+        # This run's request_timeout: how long its request may run is a rerun's wait, whatever the
+        # rerun's own setting.
+        self._timeout = timeout
         self._path, self._body, self.sent_at = write.path, write.body, time.time()
         self.doubted = False
         self._put()
@@ -43,7 +48,7 @@ class CreateOutbox:
         self._ledger.forget(INTENT_SCOPE, self._intent)
 
     def _put(self) -> None:
-        row = {"sent_at": self.sent_at, "path": self._path, "body": self._body}
+        row = {"sent_at": self.sent_at, "timeout": self._timeout, "path": self._path, "body": self._body}
         if self.doubted:
             row["in_doubt"] = True
         self._ledger.put(INTENT_SCOPE, self._intent, self._entity, self._stamp, json.dumps(row, default=str))

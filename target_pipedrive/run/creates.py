@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -78,6 +79,16 @@ def still_running(exc: WriteOutcomeUnknown) -> bool:
 def recheck_delay(timeout: float) -> float:
     """Seconds a create that timed out is given before it is looked for: as long again as the timeout."""
     return min(timeout, MAX_RECHECK_DELAY)
+
+
+def _seconds(value: Any, default: float) -> float:
+    """A number of seconds from a ledger row (rows of earlier versions lack some): the default when it
+    is missing or not a finite number."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    return seconds if math.isfinite(seconds) and seconds >= 0 else default
 
 
 class Creates:
@@ -154,7 +165,8 @@ class Creates:
         # The moment before the create, in Pipedrive's time: the rerun looks for it from there. The body
         # rides along (the outbox): what was sent, and when, until the outcome is known.
         stamp = intent_stamp(self.runtime.client, datetime.now(timezone.utc))
-        outbox = CreateOutbox(ledger, intent, BY_COLLECTION[write.path].name, stamp, write)
+        entity, timeout = BY_COLLECTION[write.path].name, self.runtime.client.timeout
+        outbox = CreateOutbox(ledger, intent, entity, stamp, write, timeout=timeout)
         try:
             return self._confirmed(write, outbox)
         except PipedriveRequestError:
@@ -210,7 +222,7 @@ class Creates:
             # outcome_settle after every kill would make reruns look hung, so only while a POST sent then
             # could still be answered (request_timeout) and show in the lists: as long as that run would
             # itself have waited before looking.
-            timeout = self.runtime.client.timeout
+            timeout = _seconds(sent.get("timeout"), self.runtime.client.timeout)
             left = sent_at + timeout + recheck_delay(timeout) - time.time()
             why = "(request_timeout and a re-check after it was sent) in case it still lands"
         if left <= 0:

@@ -188,3 +188,15 @@ def test_an_update_that_left_late_settles_from_when_it_left(tmp_path, sandbox):
     later = run_target(tmp_path, config, newer)
     assert "sent again: name" in later.stderr
     assert sandbox.entities("persons")[0]["name"] == "Name C"
+
+
+def test_a_rerun_with_a_shorter_request_timeout_waits_as_long_as_the_killed_run_could(tmp_path, sandbox):
+    """The killed run's POST could run for its own request_timeout, whatever the rerun's setting."""
+    sandbox.configure(faults=[{"method": "POST", "path": "/api/v2/persons", "latency": 6, "count": 1}])
+    text = text_of(identify("u1", "slow@example.com", "Slow"))
+    kill_in_flight(sandbox, tmp_path, config_for(sandbox, tmp_path, request_timeout=8), text, signal.SIGKILL)
+    rerun = run_target(tmp_path, config_for(sandbox, tmp_path, request_timeout=2), text)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    wait_until_answered(sandbox)
+    assert len(sandbox.entities("persons")) == 1
+    assert "landed (id" in rerun.stderr
