@@ -94,11 +94,12 @@ def test_an_intent_older_than_its_request_could_take_costs_the_rerun_no_wait(tmp
     fault = {"method": "POST", "path": "/api/v2/persons", "latency": 3, "drop": "before", "count": 1}
     sandbox.configure(faults=[fault])
     text = text_of(identify("u1", "lost@example.com", "Lost"))
-    kill_in_flight(sandbox, tmp_path, config_for(sandbox, tmp_path, request_timeout=30), text, signal.SIGKILL)
-    # The rerun's request_timeout (1 s) and re-check (1 s) after it was sent have passed.
+    config = config_for(sandbox, tmp_path, request_timeout=1)
+    kill_in_flight(sandbox, tmp_path, config, text, signal.SIGKILL)
+    # The killed run's request_timeout (1 s) and re-check (1 s) after it was sent have passed.
     time.sleep(2.5)
     started = time.monotonic()
-    rerun = run_target(tmp_path, config_for(sandbox, tmp_path, request_timeout=1), text)
+    rerun = run_target(tmp_path, config, text)
     took = time.monotonic() - started
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert IN_FLIGHT not in rerun.stderr and "waiting" not in rerun.stderr
