@@ -315,6 +315,13 @@ def compile_mappings(
     if not isinstance(mappings, list):
         raise MappingConfigError([f"mappings: expected an array of mappings, got {show_value(mappings)}"])
     problems: list[str] = []
+    if not mappings:
+        # Every record would be dropped while the tap's bookmark moves past it (a `[]` left over from
+        # a template): never what a run is for.
+        problems.append(
+            "mappings: the list is empty, so every record would be dropped while the state moves on; "
+            "add a mapping, or remove the setting to use the presets"
+        )
     if len(mappings) > MAX_MAPPINGS:
         problems.append(f"mappings: {len(mappings)} mappings given; at most {MAX_MAPPINGS} are allowed")
     compiled: list[CompiledMapping] = []

@@ -279,5 +279,8 @@ class TestCompileErrors:
     def test_enabled_null_means_enabled(self) -> None:
         assert compile_one(person(enabled=None)).enabled
 
-    def test_empty_list_means_no_mappings(self) -> None:
-        assert compile_mappings([]) == []
+    def test_an_empty_list_is_refused(self) -> None:
+        # Every record would be dropped while the state moves on (adversary round 3, finding 4).
+        (found,) = problems([])
+        assert "the list is empty, so every record would be dropped" in found
+        assert "remove the setting to use the presets" in found
