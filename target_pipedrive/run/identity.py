@@ -28,6 +28,8 @@ class EventIdentity:
 
     key: str
     legacy_key: str | None
+    # Which identical row of the run it is (rows without a messageId); 0 for an event with one.
+    occurrence: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Marker:
     id_field: str
     digest: str
     legacy_key: str | None = None
+    # The event's occurrence among identical rows without a messageId (0: it has one).
+    occurrence: int = 0
     # The source event, for `since`.
     source: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -105,7 +109,7 @@ class EventIdentities:
         self._occurrences[stream, hashed] = occurrence
         # The old key named one entity: the first identical row of the run takes it over.
         legacy = hashed if occurrence == 1 else None
-        return EventIdentity(event_key(source, stream, occurrence, hashed=hashed), legacy)
+        return EventIdentity(event_key(source, stream, occurrence, hashed=hashed), legacy, occurrence)
 
 
 def marker_of(
@@ -134,4 +138,4 @@ def marker_of(
             ledger.rename(scope, legacy, key)  # never over a row the new key has
         elif not ledger.has(scope, key):
             key = legacy
-    return Marker(scope, key, spec.entity, spec.marker_id, digest(payload), legacy, source)
+    return Marker(scope, key, spec.entity, spec.marker_id, digest(payload), legacy, event.occurrence, source)

@@ -89,6 +89,8 @@ class RecordPipeline:
         marker = ctx.marker
         if marker is not None and (entry := self.memory.entry(marker.scope, marker.key, always=True)):
             if entry.digest == marker.digest and not self.runtime.full_refresh:
+                if marker.occurrence:
+                    self._taken_as_earlier(ctx, marker.occurrence)
                 self.summary.record_outcome(ctx.mapping, "unchanged", ctx.record.ticket)
                 return
             # The event was written before (a replay): update what it created, never create it twice.
@@ -112,6 +114,23 @@ class RecordPipeline:
                 None,
                 status=exc.status,
                 pipedrive_error=exc.pipedrive_error,
+            )
+
+    def _taken_as_earlier(self, ctx: RecordContext, occurrence: int) -> None:
+        """A row without a messageId whose n-th identical row of the run an earlier run wrote (a run
+        never sees its own n-th twice): right for a replay of the same input, wrong for a run resumed
+        from a STATE between identical rows, or a new batch repeating an old row. Only a messageId can
+        tell those apart, so the run says so, once per mapping."""
+        if self.runtime.first_time(f"taken-as-earlier:{ctx.mapping}"):
+            self.logger.warning(
+                "Mapping %r, %s: an identical event without a messageId (the %s such in this run) was "
+                "written by an earlier run, so it is taken as that event and not written again. If the "
+                "source sends identical events as new ones (or this run resumed from a STATE between "
+                "two of them), give each event a messageId (map a row id to it) to keep them apart "
+                "(said once per run)",
+                ctx.mapping,
+                ctx.describe(),
+                _ordinal(occurrence),
             )
 
     def _plan_and_send(self, ctx: RecordContext) -> None:
@@ -178,3 +197,9 @@ class RecordPipeline:
             )
         else:
             self.logger.debug("Mapping %r, %s: %s", ctx.mapping, ctx.describe(), warning)
+
+
+def _ordinal(number: int) -> str:
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"

@@ -64,6 +64,19 @@ def test_identical_rows_without_message_id_stay_two_and_a_rerun_keeps_two(tmp_pa
     assert rerun.returncode == 0, rerun.stderr
     assert len(sandbox.entities("notes")) == 2
     assert rerun.summary()["unchanged"] == 4
+    assert "was written by an earlier run, so it is taken as that event" not in run.stderr
+    # Right for this replay, wrong for a run resumed between the two: the run says which it assumed.
+    warnings = [line for line in rerun.stderr.splitlines() if "taken as that event" in line]
+    assert len(warnings) == 1, warnings
+    assert "the 1st such in this run" in warnings[0] and "give each event a messageId" in warnings[0]
+
+
+def test_events_with_a_message_id_are_never_taken_for_identical_ones(tmp_path, sandbox, base_config):
+    config = base_config | {"mappings": MAPPINGS}
+    assert run_target(tmp_path, config, lines(US)).returncode == 0
+    rerun = run_target(tmp_path, config, lines(US))
+    assert rerun.returncode == 0 and rerun.summary()["unchanged"] == 4
+    assert "taken as that event" not in rerun.stderr
 
 
 def test_identical_rows_in_parallel_stay_two(tmp_path, sandbox, base_config):
