@@ -14,6 +14,7 @@ from typing import Any
 
 from singer_sdk.exceptions import ConfigValidationError
 
+from ..account.ledger import unusable_message
 from ..account.runtime import Runtime
 from ..mapping.engine import CompiledMapping, compile_mappings
 from ..mapping.errors import MappingConfigError
@@ -105,11 +106,8 @@ def connected(settings: Settings, logger: logging.Logger) -> Runtime:
     except ValueError as exc:
         raise ConfigValidationError(str(exc), errors=[str(exc)]) from exc
     except (sqlite3.Error, OSError) as exc:
-        problem = (
-            f"setting ledger_path: {settings.ledger_path!r} is not a usable sync ledger ({exc}); move the "
-            "file away (a new ledger is made, and the next run looks entities up again) or point "
-            "ledger_path elsewhere"
-        )
+        where = str(settings.ledger_path)
+        problem = unusable_message(exc, backend="sqlite", where=where, setting="ledger_path")
         raise ConfigValidationError("Unusable sync ledger", errors=[problem]) from None
 
 

@@ -175,7 +175,9 @@ def output_path_problem(name: str, value: str) -> str | None:
         disk = os.statvfs(folder)
     except OSError:
         return None
-    if disk.f_bavail * disk.f_frsize < MIN_FREE_BYTES:
+    # A pseudo file system (/proc, /sys) has no blocks at all: it is not full, writing there fails on
+    # its own terms, and the run says those.
+    if disk.f_blocks > 0 and disk.f_bavail * disk.f_frsize < MIN_FREE_BYTES:
         full = f"setting {name}: the disk that holds {value!r} is full"
         return full + "; free space or give a path on another disk"
     return None

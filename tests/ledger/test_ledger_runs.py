@@ -147,6 +147,18 @@ def test_a_corrupt_ledger_stops_before_any_write(tmp_path, sandbox):
     assert not any(counts(sandbox).values())
 
 
+def test_a_lock_file_that_is_no_file_is_named_and_the_ledger_kept(tmp_path, sandbox):
+    # Adversary round 3: the advice was to move the (sound) ledger away, and its idempotency with it.
+    first = run_target(tmp_path, sample_config(sandbox, tmp_path), SAMPLE)
+    assert first.returncode == 0, first.stderr[-2000:]
+    lock = tmp_path / "ledger.sqlite.migrate.lock"
+    lock.unlink(missing_ok=True)
+    lock.mkdir()
+    run = run_target(tmp_path, sample_config(sandbox, tmp_path), SAMPLE)
+    assert_clean_stop(run, f"the lock file {str(lock)!r}", "keep the ledger")
+    assert "move the file away" not in run.stderr
+
+
 def test_a_wrong_password_stops_without_showing_it(tmp_path, sandbox, pg_url):
     url = pg_url.replace(":ledger-test@", ":wrong-secret@")
     run = run_target(tmp_path, sample_config(sandbox, tmp_path, ledger_url=url), SAMPLE)

@@ -40,6 +40,14 @@ def unusable_message(exc: BaseException, *, backend: str, where: str, setting: s
     why = reason(exc)
     low = why.lower()
     if backend == "sqlite":
+        lock = getattr(exc, "filename", None)
+        if isinstance(lock, str) and lock.endswith(".lock"):
+            # The ledger itself may be sound: moving it away would throw its idempotency away.
+            return (
+                f"setting {setting}: the lock file {lock!r} beside the sync ledger {where!r} cannot be "
+                f"used ({why}); remove or fix that lock file (no run holds a lock file that is not a "
+                "file), keep the ledger"
+            )
         if "readonly" in low or "read-only" in low or "unable to open" in low or "permission" in low:
             fix = "make the file and its folder writable by the user running the target, or point "
         elif "disk is full" in low or "disk i/o error" in low:
