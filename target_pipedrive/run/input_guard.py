@@ -234,6 +234,7 @@ class GuardedInput(_MixinBase):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._activate_version_said: set[str] = set()
         reader = self.message_reader
         if isinstance(reader, GuardedReader):
             reader.logger = self.logger
@@ -277,6 +278,19 @@ class GuardedInput(_MixinBase):
             f"BATCH message of stream {stream!r}: this target does not read batch files; configure the tap "
             "to send RECORD messages (turn its batch_config off)"
         )
+
+    def _process_activate_version_message(self, message_dict: dict) -> None:
+        # A full-table sync's new version: a warehouse deletes the rows the sync left out; a CRM writer
+        # never deletes an entity because a sync did not mention it. Said once per stream, not as the
+        # SDK's two warnings per mapping about metadata columns this target has none of.
+        stream = str(message_dict.get("stream"))
+        if stream not in self._activate_version_said:
+            self._activate_version_said.add(stream)
+            self.logger.info(
+                "ACTIVATE_VERSION of stream %r ignored: entities a full-table sync leaves out are not "
+                "deleted from Pipedrive",
+                stream,
+            )
 
     def describe_failure(self, exc: BaseException) -> str | None:
         """The clean-stop message of a failure, None for a bug (the target adds what it knows)."""

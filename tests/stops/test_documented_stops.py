@@ -112,6 +112,19 @@ def test_a_batch_message_is_refused_at_once(tmp_path, sandbox, base_config):
     assert [p["name"] for p in sandbox.entities("persons")] == ["P1"]
 
 
+def test_activate_version_is_ignored_in_one_line_per_stream(tmp_path, sandbox, base_config):
+    # A full-table sync's version switch: nothing is deleted, and the SDK's two warnings per mapping
+    # about metadata columns (12 lines with six mappings) are not said (adversary round 3).
+    activate = {"type": "ACTIVATE_VERSION", "stream": STREAM, "version": 1}
+    lines = [*people_with_states(1), activate, activate]
+    run = run_target(tmp_path, base_config | {"mappings": [PEOPLE, PEOPLE | {"name": "Again"}]}, lines)
+    assert run.returncode == 0, run.stderr[-2000:]
+    said = [line for line in run.stderr.splitlines() if "ACTIVATE_VERSION" in line]
+    assert len(said) == 1 and "ignored" in said[0], said
+    assert "_sdc_deleted_at" not in run.stderr
+    assert [p["name"] for p in sandbox.entities("persons")] == ["P1"]
+
+
 def run_with_small_files(tmp_path: Any, config: dict[str, Any], text: str, limit: int) -> Run:
     """The CLI with no file allowed past `limit` bytes (RLIMIT_FSIZE): a disk that fills up mid-run."""
     (tmp_path / "config.json").write_text(json.dumps(config))
