@@ -40,6 +40,9 @@ MELTANO_FILE_DEFAULTS = {
     "reject_file": "$MELTANO_PROJECT_ROOT/output/target-pipedrive/rejects.jsonl",
     "dry_run_file": "$MELTANO_PROJECT_ROOT/output/target-pipedrive/dry-run.jsonl",
     "report_file": "$MELTANO_PROJECT_ROOT/output/target-pipedrive/report.json",
+    # Meltano passes a setting's value as the config: the target's own Meltano default (beside Meltano's
+    # state, out of git) must be the value, or every run under Meltano keeps its ledger in the cwd.
+    "ledger_path": "$MELTANO_PROJECT_ROOT/.meltano/target-pipedrive/ledger.sqlite",
 }
 KINDS = {"string": "string", "boolean": "boolean", "integer": "integer", "number": "decimal"}
 

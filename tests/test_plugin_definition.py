@@ -41,7 +41,12 @@ def test_definition_equals_about():
         assert setting["description"] == schema["description"], setting["name"]
         assert bool(setting.get("sensitive")) == bool(schema.get("secret")), setting["name"]
         if setting["name"] in plugin_definition.MELTANO_FILE_DEFAULTS:
-            assert setting["value"].startswith("$MELTANO_PROJECT_ROOT/output/target-pipedrive/")
+            assert setting["value"].startswith(
+                (
+                    "$MELTANO_PROJECT_ROOT/output/target-pipedrive/",
+                    "$MELTANO_PROJECT_ROOT/.meltano/target-pipedrive/",
+                )
+            )
         elif "default" in schema:
             assert setting["value"] == schema["default"], setting["name"]
     assert set(definition["commands"]) == {"fields", "check"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from target_pipedrive.settings import SETTINGS, meltano_output_defaults
+from target_pipedrive.settings import SETTINGS, meltano_ledger_default, meltano_output_defaults
 
 from .project import DEMO_ENVIRONMENT, REPO_ROOT, TAP, TARGET
 
@@ -22,7 +22,11 @@ KINDS = {
 }
 
 
-MELTANO_DEFAULTS = meltano_output_defaults({"MELTANO_PROJECT_ROOT": "$MELTANO_PROJECT_ROOT"})
+_UNDER_MELTANO = {"MELTANO_PROJECT_ROOT": "$MELTANO_PROJECT_ROOT"}
+# Meltano passes a setting's value as config: each must be what the target itself picks under Meltano.
+MELTANO_DEFAULTS = meltano_output_defaults(_UNDER_MELTANO) | {
+    "ledger_path": meltano_ledger_default(_UNDER_MELTANO)
+}
 
 
 def _project() -> dict[str, Any]:
