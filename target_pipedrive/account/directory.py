@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .texts import text_key
+
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
 
@@ -53,10 +55,11 @@ def _by_id(entries: list[Entry], wanted: str) -> Entry | None:
 
 
 def _named(entries: list[Entry], wanted: str, *, email: bool = False) -> list[Entry]:
-    folded = wanted.casefold()
+    # text_key, as every match key of the run: an email or name typed in NFD (macOS) is the user's.
+    key = text_key(wanted)
     if email and "@" in wanted:
-        return [entry for entry in entries if entry.email.casefold() == folded]
-    return [entry for entry in entries if entry.name.strip().casefold() == folded]
+        return [entry for entry in entries if text_key(entry.email) == key]
+    return [entry for entry in entries if text_key(entry.name) == key]
 
 
 class AccountDirectory:
