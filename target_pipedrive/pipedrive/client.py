@@ -23,6 +23,8 @@ Retries (at most `max_retries`, default 5, after the first attempt):
   later calls raise it without sending. Other 4xx and 2xx with success: false raise
   PipedriveRequestError, the record's fault; so does a 2xx whose entity is deleted (trash.py: a 404),
   and a create's 2xx without a usable id (UnusableAnswer: it is not sent again, see envelope.py).
+- A host name that does not resolve: HostUnresolvable (check domain/api_url), after one retry while the
+  host has never answered (a mistyped domain, which no wait fixes), else after the usual retries.
 - `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
@@ -47,6 +49,7 @@ from .errors import (
     AccountRefused,
     ApiNeeded,
     DailyBudgetExhausted,
+    HostUnresolvable,
     PipedriveAuthError,
     PipedriveBlocked,
     PipedriveError,
@@ -55,29 +58,21 @@ from .errors import (
     RunInterrupted,
     WriteOutcomeUnknown,
 )
-from .failures import IN_DOUBT, feature_capping, never_sent
+from .failures import IN_DOUBT, feature_capping, never_sent, unresolved
 from .pacing import Pacer
 from .pagination import cursor_pages, offset_pages
 from .redact import protect, release, scrub
 from .retry import seconds_header, wait_after_429, wait_after_failure
 from .server_clock import ServerClock
-from .session import new_session
+from .session import checked_token, new_session
 from .stats import ClientStats
 
 __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
 
 _IDEMPOTENT = frozenset({"GET", "PATCH", "PUT", "DELETE"})
 _MAX_CONNECT_TIMEOUT = 10.0
-
-
-def _checked_token(api_token: str) -> str:
-    token = (api_token or "").strip()
-    if not token:
-        raise ValueError("api_token is empty: set it (Pipedrive → Settings → Personal preferences → API)")
-    # requests would refuse such a header with the value in its message.
-    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
-        raise ValueError("api_token contains spaces or control characters: copy it again from Pipedrive")
-    return token
+# Retries of a name that never resolved: a mistyped domain, which waiting does not fix (one, for a blip).
+_UNRESOLVED_RETRIES = 1
 
 
 def _is_search(path: str) -> bool:
@@ -95,6 +90,8 @@ class _Again:
     cause: str
     everyone: bool = False  # a 429: all threads hold off, not only this one
     in_doubt: bool = False  # a write that was sent and may yet commit (see ApiResponse.in_doubt)
+    retries: int | None = None  # fewer retries than max_retries for this cause
+    final: PipedriveUnavailable | None = None  # what is raised when the retries run out
 
 
 class _LocalOnly:
@@ -134,7 +131,7 @@ class PipedriveClient:
 
         Inject `sleep` and `clock` together (tests): the pacer waits on the clock.
         """
-        token = _checked_token(api_token)
+        token = checked_token(api_token)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
@@ -154,6 +151,7 @@ class PipedriveClient:
         self._stopped: Callable[[], PipedriveError] | None = None
         self._lock = threading.Lock()
         self._thread = threading.local()
+        self._answered_once = False  # whether the host ever answered (its name resolved)
 
     def __repr__(self) -> str:
         return f"PipedriveClient({self.base_url!r})"
@@ -252,8 +250,9 @@ class PipedriveClient:
                     raise refused
                 return replace(outcome, in_doubt=True) if in_doubt else outcome
             in_doubt = in_doubt or outcome.in_doubt
-            if attempt > self.max_retries:
-                raise PipedriveUnavailable(method, path, outcome.cause, attempt)
+            retries = self.max_retries if outcome.retries is None else min(outcome.retries, self.max_retries)
+            if attempt > retries:
+                raise outcome.final or PipedriveUnavailable(method, path, outcome.cause, attempt)
             self.stats.retried()
             self.logger.warning(
                 "%s %s: %s; retry %d of %d in %.1f s",
@@ -261,7 +260,7 @@ class PipedriveClient:
                 path,
                 outcome.cause,
                 attempt,
-                self.max_retries,
+                retries,
                 outcome.wait,
             )
             if outcome.everyone:
@@ -316,6 +315,10 @@ class PipedriveClient:
                 method, path, "the TLS handshake failed (check api_url and any proxy)", attempt
             ) from None
         if never_sent(exc):
+            if (reason := unresolved(exc)) is not None:
+                final = HostUnresolvable(method, path, self.base_url, reason, attempt)
+                retries = None if self._answered_once else _UNRESOLVED_RETRIES
+                return _Again(wait_after_failure(None, attempt), final.cause, retries=retries, final=final)
             return _Again(wait_after_failure(None, attempt), "could not connect")
         self.stats.sent(method, path, charged=True, headers=None)
         if not isinstance(exc, IN_DOUBT):
@@ -336,6 +339,7 @@ class PipedriveClient:
         attempt: int,
     ) -> ApiResponse | _Again:
         status, headers = response.status_code, response.headers
+        self._answered_once = True
         payload = read_json(response)
         self.pacer.observe(headers, search=_is_search(path))
         created = method == "POST" and status < 300

@@ -10,6 +10,17 @@ from requests.adapters import HTTPAdapter
 CONNECTIONS = 32
 
 
+def checked_token(api_token: str) -> str:
+    """The token as sent: stripped; ValueError (never showing it) when it cannot be a header value."""
+    token = (api_token or "").strip()
+    if not token:
+        raise ValueError("api_token is empty: set it (Pipedrive → Settings → Personal preferences → API)")
+    # requests would refuse such a header with the value in its message.
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise ValueError("api_token contains spaces or control characters: copy it again from Pipedrive")
+    return token
+
+
 def user_agent() -> str:
     try:
         return f"target-pipedrive/{metadata.version('target-pipedrive')}"
