@@ -23,8 +23,7 @@ Retries (at most `max_retries`, default 5, after the first attempt):
   later calls raise it without sending. Other 4xx and 2xx with success: false raise
   PipedriveRequestError, the record's fault; so does a 2xx whose entity is deleted (trash.py: a 404),
   and a create's 2xx without a usable id (UnusableAnswer: it is not sent again, see envelope.py).
-- A host name that does not resolve: HostUnresolvable (check domain/api_url), after one retry while the
-  host has never answered (a mistyped domain, which no wait fixes), else after the usual retries.
+- A host name that does not resolve: HostUnresolvable, after one retry until the host has answered.
 - `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
@@ -58,7 +57,8 @@ from .errors import (
     RunInterrupted,
     WriteOutcomeUnknown,
 )
-from .failures import IN_DOUBT, feature_capping, never_sent, unresolved
+from .failures import IN_DOUBT, UNRESOLVED_RETRIES, feature_capping, never_sent, unresolved
+from .listed import ListedIds
 from .pacing import Pacer
 from .pagination import cursor_pages, offset_pages
 from .redact import protect, release, scrub
@@ -71,8 +71,6 @@ __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
 
 _IDEMPOTENT = frozenset({"GET", "PATCH", "PUT", "DELETE"})
 _MAX_CONNECT_TIMEOUT = 10.0
-# Retries of a name that never resolved: a mistyped domain, which waiting does not fix (one, for a blip).
-_UNRESOLVED_RETRIES = 1
 
 
 def _is_search(path: str) -> bool:
@@ -147,6 +145,7 @@ class PipedriveClient:
         self._session = new_session(self.base_url, token, user_agent)
         protect(token, self.logger)
         self._scrub: Callable[[str], str] = lambda text: scrub(text, token)
+        self.listed_ids = ListedIds(self.logger, self._scrub)  # ids of list and search answers
         self._release: Callable[[], None] | None = lambda: release(token)
         self._stopped: Callable[[], PipedriveError] | None = None
         self._lock = threading.Lock()
@@ -317,7 +316,7 @@ class PipedriveClient:
         if never_sent(exc):
             if (reason := unresolved(exc)) is not None:
                 final = HostUnresolvable(method, path, self.base_url, reason, attempt)
-                retries = None if self._answered_once else _UNRESOLVED_RETRIES
+                retries = None if self._answered_once else UNRESOLVED_RETRIES
                 return _Again(wait_after_failure(None, attempt), final.cause, retries=retries, final=final)
             return _Again(wait_after_failure(None, attempt), "could not connect")
         self.stats.sent(method, path, charged=True, headers=None)

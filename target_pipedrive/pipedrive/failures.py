@@ -30,6 +30,11 @@ def never_sent(exc: requests.RequestException) -> bool:
     return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
 
 
+# Retries of a host name that does not resolve while the host has never answered: a mistyped domain,
+# which no wait fixes (one retry, for a resolver's blip at start-up).
+UNRESOLVED_RETRIES = 1
+
+
 def unresolved(exc: BaseException) -> str | None:
     """What the resolver said when the host name did not resolve (socket.gaierror, which urllib3
     wraps in NameResolutionError and requests in MaxRetryError and ConnectionError); None for any
