@@ -345,10 +345,11 @@ class EntityFinder:
         found: set[int] = set()
         for item in map(as_item, hits):
             entity_id = ids.id_of(match.entity, item, path)
-            if entity_id is not None and holds(item):
-                found.add(entity_id)
-            elif entity_id is None and holds(item):
+            if not holds(item):
+                continue
+            if entity_id is None:
                 raise self._unusable_hit(match, value, path, item)
+            found.add(entity_id)
         return sorted(found)
 
     def _unusable_hit(self, match: MatchField, value: str, path: str, item: dict[str, Any]) -> LookupRejected:
