@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -293,6 +294,10 @@ class Sandbox:
             answer = {**answer, "data": {**(answer["data"] or {}), **fault["data"]}}
             self._record(entry, status, cost, "faults")
             return _json(status, answer, headers)
+        if fault and "item" in fault and status < 300 and isinstance(answer, dict):
+            answer = {**answer, "data": _first_item_with(answer.get("data"), fault["item"])}
+            self._record(entry, status, cost, "faults")
+            return _json(status, answer, headers)
         if fault and fault.get("drop") == "after":
             # The write is committed; the client only sees the connection die.
             self._record(entry, f"dropped after {status}", cost, "faults")
@@ -339,3 +344,13 @@ class Sandbox:
         if "code" in fault:
             body = {"success": False, "error": body["error"], "code": fault["code"], **body}
         return _json(status, body, headers)
+
+
+def _first_item_with(data: Any, keys: dict[str, Any]) -> Any:
+    """A list answer's `data` (a search's too) with `keys` set on its first item (the `item` fault)."""
+    data = copy.deepcopy(data)
+    items = data.get("items") if isinstance(data, dict) else data
+    if isinstance(items, list) and items and isinstance(items[0], dict):
+        first = items[0]
+        (first["item"] if isinstance(first.get("item"), dict) else first).update(keys)
+    return data

@@ -10,7 +10,8 @@ the message of a JSON fault, `code` adds Pipedrive's `code` to its body), `drop:
 `html: true` (a non-JSON block page), `latency` (extra sandbox seconds) or `data` (an object: the
 request is handled and committed as usual, then its answer's `data` object gets these keys, e.g.
 `{"id": "abc"}`, a create answered with an id that is not one; for tests of a client's reading of
-answers, never a behaviour of Pipedrive's).
+answers, never a behaviour of Pipedrive's) or `item` (the same for a list or search answer: its first
+item, `data[0]` or a search's `data.items[0].item`, gets these keys, e.g. `{"id": null}`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _KNOWN = {
     "code",
     "error",
     "data",
+    "item",
 }
 
 
@@ -43,10 +45,11 @@ def check(fault: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"unknown fault key(s): {', '.join(sorted(unknown))}")
     if fault.get("drop") not in (None, "before", "after"):
         raise ValueError("fault drop must be 'before' or 'after'")
-    if not any(k in fault for k in ("status", "drop", "html", "latency", "data")):
-        raise ValueError("a fault needs one of status, drop, html, latency, data")
-    if "data" in fault and not isinstance(fault["data"], dict):
-        raise ValueError("fault data must be an object: the keys to set in the answer's data")
+    if not any(k in fault for k in ("status", "drop", "html", "latency", "data", "item")):
+        raise ValueError("a fault needs one of status, drop, html, latency, data, item")
+    for key in ("data", "item"):
+        if key in fault and not isinstance(fault[key], dict):
+            raise ValueError(f"fault {key} must be an object: the keys to set in the answer's {key}")
     return {"path": "*", "count": 1, "skip": 0, "probability": 1.0, **fault}
 
 

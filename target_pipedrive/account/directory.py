@@ -10,9 +10,13 @@ threads. A name that matches nothing, or more than one entry, is a ValueError th
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from ..pipedrive.entities import LEAD_LABEL, PIPELINE, STAGE, USER, Entity
+from ..pipedrive.listed import listed_ids
+from .texts import text_key
 
 if TYPE_CHECKING:
     from ..pipedrive.client import PipedriveClient
@@ -53,10 +57,11 @@ def _by_id(entries: list[Entry], wanted: str) -> Entry | None:
 
 
 def _named(entries: list[Entry], wanted: str, *, email: bool = False) -> list[Entry]:
-    folded = wanted.casefold()
+    # text_key, as every match key of the run: an email or name typed in NFD (macOS) is the user's.
+    key = text_key(wanted)
     if email and "@" in wanted:
-        return [entry for entry in entries if entry.email.casefold() == folded]
-    return [entry for entry in entries if entry.name.strip().casefold() == folded]
+        return [entry for entry in entries if text_key(entry.email) == key]
+    return [entry for entry in entries if text_key(entry.name) == key]
 
 
 class AccountDirectory:
@@ -77,16 +82,16 @@ class AccountDirectory:
         """The company's users that can own entities: a deleted user owns nothing."""
 
         def read() -> list[Entry]:
-            items = self._client.get("/api/v1/users").data or []
+            items = self._client.get(USER.collection).data or []
             users = [
                 Entry(
-                    int(u["id"]),
+                    user_id,
                     str(u.get("name") or ""),
                     str(u.get("email") or ""),
                     active=u.get("active_flag") is not False,
                 )
-                for u in items
-                if isinstance(u, dict) and not u.get("is_deleted")
+                for u, user_id in self._usable(USER, items)
+                if not u.get("is_deleted")
             ]
             return sorted(users, key=lambda user: not user.active)  # stable: active first, in order
 
@@ -94,28 +99,43 @@ class AccountDirectory:
 
     def pipelines(self) -> list[Entry]:
         def read() -> list[Entry]:
-            items = self._client.paginate_v2("/api/v2/pipelines", {"limit": 500})
-            return [Entry(int(p["id"]), str(p.get("name") or "")) for p in items if not p.get("is_deleted")]
+            items = self._client.paginate_v2(PIPELINE.collection, {"limit": 500})
+            return [
+                Entry(pipeline_id, str(p.get("name") or ""))
+                for p, pipeline_id in self._usable(PIPELINE, items)
+                if not p.get("is_deleted")
+            ]
 
         return self._list("pipelines", read)
 
     def stages(self) -> list[Entry]:
         def read() -> list[Entry]:
-            items = self._client.paginate_v2("/api/v2/stages", {"limit": 500})
+            items = self._client.paginate_v2(STAGE.collection, {"limit": 500})
             ordered = sorted(
-                (s for s in items if not s.get("is_deleted")),
-                key=lambda s: (s.get("pipeline_id") or 0, s.get("order_nr") or 0, s["id"]),
+                ((s, stage_id) for s, stage_id in self._usable(STAGE, items) if not s.get("is_deleted")),
+                key=lambda pair: (pair[0].get("pipeline_id") or 0, pair[0].get("order_nr") or 0, pair[1]),
             )
-            return [Entry(int(s["id"]), str(s.get("name") or ""), "", s.get("pipeline_id")) for s in ordered]
+            return [
+                Entry(stage_id, str(s.get("name") or ""), "", s.get("pipeline_id")) for s, stage_id in ordered
+            ]
 
         return self._list("stages", read)
 
     def labels(self) -> list[Entry]:
         def read() -> list[Entry]:
-            items = self._client.get("/api/v1/leadLabels").data or []
-            return [Entry(str(i["id"]), str(i.get("name") or "")) for i in items if isinstance(i, dict)]
+            items = self._client.get(LEAD_LABEL.collection).data or []
+            return [
+                Entry(label_id, str(i.get("name") or "")) for i, label_id in self._usable(LEAD_LABEL, items)
+            ]
 
         return self._list("labels", read)
+
+    def _usable(self, kind: Entity, items: Iterable[Any]) -> list[tuple[dict[str, Any], Any]]:
+        """The entries with a usable id, each with it; the others skipped (listed.py). One missing here
+        is at worst a name the record cannot use, which rejects it naming the valid ones."""
+        ids = listed_ids(self._client)
+        found = ((item, ids.id_of(kind, item, kind.collection)) for item in items)
+        return [(item, entry_id) for item, entry_id in found if entry_id is not None]
 
     # Names → ids
     def user(self, wanted: Any) -> int:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..pipedrive.entities import ARCHIVED_TWIN, Entity
 from ..pipedrive.errors import PipedriveRequestError
+from ..pipedrive.listed import listed_ids
 from .key_index import KeyIndex
 from .ledger.keys import KeyStore
 from .match import MatchField
@@ -208,6 +210,9 @@ class EntityFinder:
             while not index.complete:
                 self._load_page(index, path)
             ids = sorted(index.ids(match, value))
+            unlisted = index.unlisted_holding(match, value) if not ids else None
+        if unlisted is not None:
+            raise self._unusable_hit(match, value, path, unlisted)
         return ids[0] if ids else None
 
     def _archived_from_index(self, match: MatchField, value: str) -> list[int] | None:
@@ -285,9 +290,15 @@ class EntityFinder:
         params: dict[str, Any] = {"limit": PAGE_SIZE}
         if index.cursor:
             params["cursor"] = index.cursor
-        response = self._client.get(path or index.entity.collection, params)
+        endpoint = path or index.entity.collection
+        response = self._client.get(endpoint, params)
         extra = response.additional_data if isinstance(response.additional_data, dict) else {}
-        index.add_page(response.data or [], extra.get("next_cursor"))
+        ids = listed_ids(self._client)
+        index.add_page(
+            response.data or [],
+            extra.get("next_cursor"),
+            lambda item: ids.id_of(index.entity, item, endpoint),
+        )
 
     def _by_id(self, entity: Entity, value: str) -> int | None:
         text = str(value).strip()
@@ -312,7 +323,9 @@ class EntityFinder:
         return int(text)
 
     def _search(self, match: MatchField, value: str) -> list[int]:
+        holds: Callable[[dict[str, Any]], bool]
         if match.kind == "custom":
+            path = "/api/v2/itemSearch/field"
             params: dict[str, Any] = {
                 "entity_type": match.entity.name,
                 "field": match.key,
@@ -320,23 +333,35 @@ class EntityFinder:
                 "match": "exact",
                 "limit": _SEARCH_PAGE,
             }
-            hits = (as_item(hit) for hit in self._client.paginate_v2("/api/v2/itemSearch/field", params))
-            return sorted(
-                {int(item["id"]) for item in hits if "id" in item and self._custom_equals(match, item, value)}
-            )
-        assert match.entity.search_path is not None
-        params = {
-            "term": value,
-            "fields": match.kind,
-            "exact_match": "true",
-            "limit": _SEARCH_PAGE,
-        }
+            hits = self._client.paginate_v2(path, params)
+            holds = lambda item: self._custom_equals(match, item, value)  # noqa: E731
+        else:
+            assert match.entity.search_path is not None
+            path = match.entity.search_path
+            params = {"term": value, "fields": match.kind, "exact_match": "true", "limit": _SEARCH_PAGE}
+            hits = self._client.paginate_v2(path, params, items_key="items")
+            holds = lambda item: has_value(match, item, value, normalize)  # noqa: E731
+        ids = listed_ids(self._client)
         found: set[int] = set()
-        for result in self._client.paginate_v2(match.entity.search_path, params, items_key="items"):
-            item = as_item(result)
-            if has_value(match, item, value, normalize):
-                found.add(int(item["id"]))
+        for item in map(as_item, hits):
+            entity_id = ids.id_of(match.entity, item, path)
+            if not holds(item):
+                continue
+            if entity_id is None:
+                raise self._unusable_hit(match, value, path, item)
+            found.add(entity_id)
         return sorted(found)
+
+    def _unusable_hit(self, match: MatchField, value: str, path: str, item: dict[str, Any]) -> LookupRejected:
+        """A hit holding the value under an id that is no id: not "not found", as a create would make a
+        second entity beside the one Pipedrive holds; the record waits for an answer that can be used."""
+        label = match.entity.label
+        return LookupRejected(
+            f"{path} answered a hit with {match.describe()} = {value!r} that "
+            f"{listed_ids(self._client).describe(item)}, which is no {label} id: the record is not written, "
+            f"as creating the {label} could duplicate the one Pipedrive holds. Pipedrive gives no such "
+            "answers: check any proxy between the target and Pipedrive (api_url), then replay the reject"
+        )
 
     @staticmethod
     def _custom_equals(match: MatchField, item: dict[str, Any], value: str) -> bool:

@@ -34,6 +34,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from ..pipedrive.listed import listed_ids
 from .ledger.keys import IndexState, KeyStore, Page
 from .match import MatchField
 from .prefetch import PAGE_SIZE, PAGE_TOKENS, SEARCH_TOKENS, Normalize, candidates, comparable
@@ -96,6 +97,8 @@ class KeyIndex:
         # Keys of ids that proved stale this run: a deleted entity's, or a merged one's, whose survivor
         # may hold the key now without the index knowing yet. Those are searched, never taken as absent.
         self._doubtful: set[tuple[str, str, str]] = set()
+        # Indexes whose listing this run met an entity without a usable id (_unlisted).
+        self._unlisted_in: set[tuple[str, str]] = set()
         self._lock = threading.RLock()
 
     def ids(self, match: MatchField, value: str) -> list[int] | None:
@@ -235,11 +238,13 @@ class KeyIndex:
             server_at = clock.at(sent_at) if clock is not None else None
             state = replace(state, listing_from=rfc3339((server_at or sent_at) - MARGIN))
         extra = response.additional_data if isinstance(response.additional_data, dict) else {}
-        page: Page = [
-            (int(item["id"]), set() if item.get("is_deleted") else self._keys(match, item))
-            for item in response.data or []
-            if isinstance(item, dict) and "id" in item
-        ]
+        ids = listed_ids(self._client)
+        page: Page = []
+        for item in response.data or []:
+            if (entity_id := ids.id_of(match.entity, item, match.entity.collection)) is None:
+                self._unlisted(match, item)
+                continue
+            page.append((entity_id, set() if item.get("is_deleted") else self._keys(match, item)))
         state = replace(state, cursor=extra.get("next_cursor") or None)
         if state.cursor is not None:
             store.store(entity, field, page, state)
@@ -247,8 +252,19 @@ class KeyIndex:
         # The last page: a full listing's end also drops the rows it did not see, in one transaction.
         full = state.listing_full
         state = self._completed(state)
+        if (entity, field) in self._unlisted_in:
+            # Complete for this run (its keys are searched), due for a full listing on the next.
+            state = replace(state, full_at=0.0)
         store.store(entity, field, page, state, sweep=full)
         return state
+
+    def _unlisted(self, match: MatchField, item: Any) -> None:
+        """An entity listed without a usable id: its keys are searched this run, never taken as absent
+        (a create would duplicate it; the search tells), and the next run lists in full again."""
+        keys = self._keys(match, item) if isinstance(item, dict) and not item.get("is_deleted") else set()
+        with self._lock:
+            self._unlisted_in.add((match.entity.name, match.key))
+            self._doubtful.update((match.entity.name, match.key, key) for key in keys)
 
     def _completed(self, state: IndexState) -> IndexState:
         full_at = self._clock() if state.listing_full else state.full_at

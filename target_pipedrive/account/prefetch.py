@@ -74,13 +74,26 @@ class EntityIndex:
         self._cursor: str | None = None
         self._normalize = normalize
         self._by: dict[str, tuple[MatchField, dict[str, set[int]]]] = {}
+        # Items listed without a usable id (listed.py): no entry, but no miss either for their values.
+        self.unlisted: list[dict[str, Any]] = []
 
-    def add_page(self, items: Iterable[dict[str, Any]], next_cursor: str | None) -> None:
+    def add_page(
+        self, items: Iterable[Any], next_cursor: str | None, id_of: Callable[[Any], Any | None]
+    ) -> None:
+        """A page of the list; `id_of` gives an item's id, None when it has no usable one."""
         self.pages += 1
         for item in items:
-            self._put(int(item["id"]), item)
+            if (entity_id := id_of(item)) is None:
+                if isinstance(item, dict):
+                    self.unlisted.append(item)
+                continue
+            self._put(entity_id, item)
         self._cursor = next_cursor
         self.complete = not next_cursor
+
+    def unlisted_holding(self, match: MatchField, value: str) -> dict[str, Any] | None:
+        """An item listed without a usable id that holds `value`: the entity may be the one wanted."""
+        return next((item for item in self.unlisted if has_value(match, item, value, self._normalize)), None)
 
     @property
     def cursor(self) -> str | None:

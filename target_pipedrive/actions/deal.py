@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..account.finder import LookupRejected
 from ..account.match import MatchField
 from ..account.runtime import Runtime
 from ..pipedrive import formats as values
@@ -191,12 +192,13 @@ def _archived(
     """
     if found is not None and rt.finder.is_archived(DEAL, found) and not deleted:
         raise Archived(DEAL.label, found)
-    if (
-        found is None
-        and match is not None
-        and value is not None
-        and (archived := rt.finder.find_archived(match, value)) is not None
-    ):
+    if found is not None or match is None or value is None:
+        return None
+    try:
+        archived = rt.finder.find_archived(match, value)
+    except LookupRejected as exc:
+        raise Reject(str(exc), field="deal_match_value") from exc
+    if archived is not None:
         if deleted:
             gone = DEAL.item(archived)
             return Write("DELETE", gone, None, "deleted", warnings=warnings, entity_id=archived)

@@ -164,8 +164,17 @@ class Compiler:
         if given is None:
             return invalid
         if isinstance(given, str):
-            return compile_template(given)
+            return self._compiled_template(given, where)
         return resolvers.template_resolver(given)
+
+    def _compiled_template(self, template: str, where: str) -> Resolver:
+        """A template written in the mapping, its placeholders' paths checked now as @path's are: a
+        placeholder the kit cannot read renders as "" on every record, with no word."""
+        errors = len(self.errors)
+        for is_path, path in resolvers.template_pieces(template):
+            if is_path and (problem := path_problem(path)) is not None:
+                self.error(where, f"placeholder {path!r} is not a path the mapping kit reads: {problem}.")
+        return invalid if len(self.errors) > errors else compile_template(template)
 
     def _literal(self, arg: Any, where: str, depth: int) -> Resolver:
         # mapping-kit resolves a literal's value too, so a directive inside one still runs.

@@ -44,18 +44,27 @@ def _placeholder(value: Any) -> str:
     return js_string(value)
 
 
-def compile_template(template: str) -> Callable[[Any], str]:
-    """`{{{ path }}}` then `{{ path }}`, no escaping; values are never expanded again (Segment's are)."""
-    parts: list[str | Resolver] = []
+def template_pieces(template: str) -> list[tuple[bool, str]]:
+    """A template as (is a placeholder, text) pieces: `{{{ path }}}` first, then `{{ path }}`; a
+    placeholder's text is its path, stripped. Compiling and the start-up check read it the same way."""
+    pieces: list[tuple[bool, str]] = []
     for i, piece in enumerate(_TRIPLE.split(template)):
         if i % 2:
-            parts.append(compile_get(piece.strip()))
+            pieces.append((True, piece.strip()))
             continue
         for j, sub in enumerate(_DOUBLE.split(piece)):
             if j % 2:
-                parts.append(compile_get(sub.strip()))
+                pieces.append((True, sub.strip()))
             elif sub:
-                parts.append(sub)
+                pieces.append((False, sub))
+    return pieces
+
+
+def compile_template(template: str) -> Callable[[Any], str]:
+    """`{{{ path }}}` then `{{ path }}`, no escaping; values are never expanded again (Segment's are)."""
+    parts: list[str | Resolver] = [
+        compile_get(text) if is_path else text for is_path, text in template_pieces(template)
+    ]
     if all(isinstance(part, str) for part in parts):
         text = "".join(part for part in parts if isinstance(part, str))
         return lambda payload: text

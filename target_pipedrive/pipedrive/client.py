@@ -23,6 +23,7 @@ Retries (at most `max_retries`, default 5, after the first attempt):
   later calls raise it without sending. Other 4xx and 2xx with success: false raise
   PipedriveRequestError, the record's fault; so does a 2xx whose entity is deleted (trash.py: a 404),
   and a create's 2xx without a usable id (UnusableAnswer: it is not sent again, see envelope.py).
+- A host name that does not resolve: HostUnresolvable, after one retry until the host has answered.
 - `interrupt()` (SIGTERM) ends every wait at once and stops the client with RunInterrupted.
 
 Pacing (pacing.py) keeps requests under the rolling 2-s windows so that steady state sees no 429.
@@ -47,6 +48,7 @@ from .errors import (
     AccountRefused,
     ApiNeeded,
     DailyBudgetExhausted,
+    HostUnresolvable,
     PipedriveAuthError,
     PipedriveBlocked,
     PipedriveError,
@@ -55,13 +57,14 @@ from .errors import (
     RunInterrupted,
     WriteOutcomeUnknown,
 )
-from .failures import IN_DOUBT, feature_capping, never_sent
-from .pacing import Pacer
+from .failures import IN_DOUBT, UNRESOLVED_RETRIES, feature_capping, never_sent, unresolved
+from .listed import ListedIds
+from .pacing import Pacer, is_search
 from .pagination import cursor_pages, offset_pages
 from .redact import protect, release, scrub
 from .retry import seconds_header, wait_after_429, wait_after_failure
 from .server_clock import ServerClock
-from .session import new_session
+from .session import checked_token, new_session, query_params
 from .stats import ClientStats
 
 __all__ = ["ApiResponse", "ClientStats", "PipedriveClient"]
@@ -70,31 +73,14 @@ _IDEMPOTENT = frozenset({"GET", "PATCH", "PUT", "DELETE"})
 _MAX_CONNECT_TIMEOUT = 10.0
 
 
-def _checked_token(api_token: str) -> str:
-    token = (api_token or "").strip()
-    if not token:
-        raise ValueError("api_token is empty: set it (Pipedrive → Settings → Personal preferences → API)")
-    # requests would refuse such a header with the value in its message.
-    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
-        raise ValueError("api_token contains spaces or control characters: copy it again from Pipedrive")
-    return token
-
-
-def _is_search(path: str) -> bool:
-    return path.rstrip("/").endswith("/search") or "/itemSearch" in path
-
-
-def _query(params: dict[str, Any] | None) -> dict[str, Any] | None:
-    # Pipedrive wants true/false; requests would send True/False.
-    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()} if params else params
-
-
 @dataclass(frozen=True)
 class _Again:
     wait: float
     cause: str
     everyone: bool = False  # a 429: all threads hold off, not only this one
     in_doubt: bool = False  # a write that was sent and may yet commit (see ApiResponse.in_doubt)
+    retries: int | None = None  # fewer retries than max_retries for this cause
+    final: PipedriveUnavailable | None = None  # what is raised when the retries run out
 
 
 class _LocalOnly:
@@ -134,7 +120,7 @@ class PipedriveClient:
 
         Inject `sleep` and `clock` together (tests): the pacer waits on the clock.
         """
-        token = _checked_token(api_token)
+        token = checked_token(api_token)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max(0, max_retries)
@@ -150,10 +136,12 @@ class PipedriveClient:
         self._session = new_session(self.base_url, token, user_agent)
         protect(token, self.logger)
         self._scrub: Callable[[str], str] = lambda text: scrub(text, token)
+        self.listed_ids = ListedIds(self.logger, self._scrub)  # ids of list and search answers
         self._release: Callable[[], None] | None = lambda: release(token)
         self._stopped: Callable[[], PipedriveError] | None = None
         self._lock = threading.Lock()
         self._thread = threading.local()
+        self._answered_once = False  # whether the host ever answered (its name resolved)
 
     def __repr__(self) -> str:
         return f"PipedriveClient({self.base_url!r})"
@@ -239,7 +227,7 @@ class PipedriveClient:
         self.sending(method, path)
         self._raise_if_stopped()
         data = self._encode(method, path, body)
-        search = _is_search(path)
+        search = is_search(path)
         attempt, in_doubt = 0, False
         while True:
             attempt += 1
@@ -249,14 +237,15 @@ class PipedriveClient:
             self.stats.within_share(method, path)
             if leaving is not None:
                 leaving()  # after pacing: the caller's outbox keeps when the attempt really left
-            outcome = self._attempt(method, path, _query(params), body, data, attempt)
+            outcome = self._attempt(method, path, query_params(params), body, data, attempt)
             if isinstance(outcome, ApiResponse):
                 if (refused := unusable(method, path, outcome, self._scrub)) is not None:
                     raise refused
                 return replace(outcome, in_doubt=True) if in_doubt else outcome
             in_doubt = in_doubt or outcome.in_doubt
-            if attempt > self.max_retries:
-                raise PipedriveUnavailable(method, path, outcome.cause, attempt)
+            retries = self.max_retries if outcome.retries is None else min(outcome.retries, self.max_retries)
+            if attempt > retries:
+                raise outcome.final or PipedriveUnavailable(method, path, outcome.cause, attempt)
             self.stats.retried()
             self.logger.warning(
                 "%s %s: %s; retry %d of %d in %.1f s",
@@ -264,7 +253,7 @@ class PipedriveClient:
                 path,
                 outcome.cause,
                 attempt,
-                self.max_retries,
+                retries,
                 outcome.wait,
             )
             if outcome.everyone:
@@ -319,6 +308,10 @@ class PipedriveClient:
                 method, path, "the TLS handshake failed (check api_url and any proxy)", attempt
             ) from None
         if never_sent(exc):
+            if (reason := unresolved(exc)) is not None:
+                final = HostUnresolvable(method, path, self.base_url, reason, attempt)
+                retries = None if self._answered_once else UNRESOLVED_RETRIES
+                return _Again(wait_after_failure(None, attempt), final.cause, retries=retries, final=final)
             return _Again(wait_after_failure(None, attempt), "could not connect")
         self.stats.sent(method, path, charged=True, headers=None)
         if not isinstance(exc, IN_DOUBT):
@@ -339,8 +332,9 @@ class PipedriveClient:
         attempt: int,
     ) -> ApiResponse | _Again:
         status, headers = response.status_code, response.headers
+        self._answered_once = True
         payload = read_json(response)
-        self.pacer.observe(headers, search=_is_search(path))
+        self.pacer.observe(headers, search=is_search(path))
         created = method == "POST" and status < 300
         self.server_clock.observe(headers, (payload or {}).get("data"), created=created)
         blocked = status == 403 and payload is None

@@ -14,6 +14,7 @@ class Entity:
     label: str  # as a person reads it in messages
     # Where archived entities are listed (deals, leads): the collection's list leaves them out.
     archived_path: str | None = None
+    uuid_ids: bool = False  # a lead's (and a lead label's) id is a UUID, every other's a whole number
 
     def item(self, entity_id: int | str) -> str:
         return f"{self.collection}/{entity_id}"
@@ -33,7 +34,13 @@ DEAL = Entity(
 ACTIVITY = Entity("activity", "/api/v2/activities", "/api/v2/activityFields", None, "activity")
 # Leads and notes have no CRUD in API v2; leads carry the deal custom fields.
 LEAD = Entity(
-    "lead", "/api/v1/leads", "/api/v2/dealFields", "/api/v2/leads/search", "lead", "/api/v1/leads/archived"
+    "lead",
+    "/api/v1/leads",
+    "/api/v2/dealFields",
+    "/api/v2/leads/search",
+    "lead",
+    "/api/v1/leads/archived",
+    uuid_ids=True,
 )
 NOTE = Entity("note", "/api/v1/notes", None, None, "note")
 
@@ -47,3 +54,9 @@ BY_COLLECTION = {entity.collection: entity for entity in (PERSON, ORGANIZATION, 
 # missing deal is archived.
 ARCHIVED_DEAL = Entity("archived_deal", "/api/v2/deals/archived", "/api/v2/dealFields", None, "archived deal")
 ARCHIVED_TWIN = {DEAL.name: ARCHIVED_DEAL}
+
+# The account's directory (account/directory.py): read, never written; named here for their ids' kind.
+USER = Entity("user", "/api/v1/users", None, None, "user")
+PIPELINE = Entity("pipeline", "/api/v2/pipelines", None, None, "pipeline")
+STAGE = Entity("stage", "/api/v2/stages", None, None, "stage")
+LEAD_LABEL = Entity("lead_label", "/api/v1/leadLabels", None, None, "lead label", uuid_ids=True)

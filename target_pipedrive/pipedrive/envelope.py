@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 
-from .entities import BY_COLLECTION, LEAD, Entity
+from .entities import BY_COLLECTION, Entity
 from .errors import PipedriveRequestError, UnusableAnswer
 from .trash import trashed
 
@@ -53,7 +53,7 @@ def error_text(payload: dict[str, Any] | None) -> str:
 def usable_id(entity: Entity, value: Any) -> bool:
     """Whether `value` can be an id of `entity`: a lead's is a UUID (text), every other entity's a
     positive whole number. Python counts True as 1 and 5.0 equals 5: neither is an id Pipedrive gives."""
-    if entity is LEAD:
+    if entity.uuid_ids:
         if not isinstance(value, str):
             return False
         try:
@@ -83,11 +83,22 @@ def unusable(
     elif usable_id(entity, data["id"]):
         return None
     else:
-        # The server's (or a proxy's) text: scrubbed like every error text the client passes on, before
-        # it is shortened (a token cut in two would no longer be recognised).
-        value = scrub(json.dumps(data["id"], ensure_ascii=False, default=str))
-        shown = f"has data.id {value if len(value) <= 60 else value[:57] + '...'}"
-    kind = "a UUID" if entity is LEAD else "a whole number"
+        shown = f"has data.id {shown_id(data['id'], scrub)}"
     return UnusableAnswer(
-        answer.status, method, path, f"the answer {shown}, which is not a {entity.label} id ({kind})"
+        answer.status,
+        method,
+        path,
+        f"the answer {shown}, which is not a {entity.label} id ({id_kind(entity)})",
     )
+
+
+def shown_id(value: Any, scrub: Callable[[str], str]) -> str:
+    """An id as an answer held it, for a message: JSON, scrubbed like every error text the client passes
+    on (the server's or a proxy's text) before it is shortened (a token cut in two would no longer be
+    recognised)."""
+    text = scrub(json.dumps(value, ensure_ascii=False, default=str))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def id_kind(entity: Entity) -> str:
+    return "a UUID" if entity.uuid_ids else "a whole number"

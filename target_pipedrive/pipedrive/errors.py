@@ -8,6 +8,7 @@ error texts and never puts URLs with query strings, headers or bodies into messa
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class PipedriveError(Exception):
@@ -132,6 +133,27 @@ class PipedriveUnavailable(PipedriveError):
         self.method, self.path, self.cause, self.attempts = method, path, cause, attempts
         super().__init__(
             f"{method} {path}: {cause} after {attempts} attempt(s); Pipedrive is unavailable, try again later"
+        )
+
+
+class HostUnresolvable(PipedriveUnavailable):
+    """The API host's name does not resolve (DNS): most often a mistyped `domain` or `api_url`, which no
+    wait fixes; else this machine's DNS. A `domain` always makes a *.pipedrive.com host."""
+
+    def __init__(self, method: str, path: str, base_url: str, reason: str, attempts: int) -> None:
+        host = urlsplit(base_url).hostname or base_url
+        super().__init__(method, path, f"the host name {host!r} does not resolve ({reason})", attempts)
+        self.host = host
+        if host.endswith(".pipedrive.com"):
+            setting = (
+                "the `domain` setting (or `api_url`, when set): the company domain is the part before "
+                ".pipedrive.com in the address the browser shows, e.g. acme for acme.pipedrive.com"
+            )
+        else:
+            setting = "the host name in the `api_url` setting"
+        self.args = (
+            f"{method} {path}: {self.cause} after {attempts} attempt(s): check {setting}. If it is right, "
+            "check this machine's DNS and network, then run again",
         )
 
 

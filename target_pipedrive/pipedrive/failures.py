@@ -3,6 +3,7 @@ have been carried out although no answer came), and whether a refusal is the pla
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import requests
@@ -27,6 +28,29 @@ def never_sent(exc: requests.RequestException) -> bool:
     reason = getattr(reason, "reason", reason)  # requests wraps urllib3's MaxRetryError
     # NewConnectionError (refused, DNS) subclasses ConnectTimeoutError in urllib3 2.
     return isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
+
+
+# Retries of a host name that does not resolve while the host has never answered: a mistyped domain,
+# which no wait fixes (one retry, for a resolver's blip at start-up).
+UNRESOLVED_RETRIES = 1
+
+
+def unresolved(exc: BaseException) -> str | None:
+    """What the resolver said when the host name did not resolve (socket.gaierror, which urllib3
+    wraps in NameResolutionError and requests in MaxRetryError and ConnectionError); None for any
+    other failure. The chain is walked, not matched by type: urllib3 1.x has no NameResolutionError."""
+    seen: set[int] = set()
+    pending: list[Any] = [exc]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return current.strerror or "the name is unknown"
+        pending.extend((getattr(current, "reason", None), current.__cause__, current.__context__))
+        pending.extend(current.args)
+    return None
 
 
 def feature_capping(payload: dict[str, Any] | None) -> str:

@@ -37,6 +37,11 @@ IN_FLIGHT_MARGIN = 2
 LATENCY_WEIGHT = 0.1  # of each new answer in the running latency estimate
 
 
+def is_search(path: str) -> bool:
+    """Whether a request counts against the search window."""
+    return path.rstrip("/").endswith("/search") or "/itemSearch" in path
+
+
 def with_margin(limit: int) -> int:
     return max(1, int(limit * MARGIN))
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from importlib import metadata
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
 
 CONNECTIONS = 32
+
+
+def checked_token(api_token: str) -> str:
+    """The token as sent: stripped; ValueError (never showing it) when it cannot be a header value."""
+    token = (api_token or "").strip()
+    if not token:
+        raise ValueError("api_token is empty: set it (Pipedrive → Settings → Personal preferences → API)")
+    # requests would refuse such a header with the value in its message.
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise ValueError("api_token contains spaces or control characters: copy it again from Pipedrive")
+    return token
 
 
 def user_agent() -> str:
@@ -38,3 +50,8 @@ def new_session(base_url: str, token: str, agent: str | None = None) -> requests
         {"x-api-token": token, "Accept": "application/json", "User-Agent": agent or user_agent()}
     )
     return session
+
+
+def query_params(params: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A request's query parameters as Pipedrive reads them: true/false (requests would send True/False)."""
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()} if params else params

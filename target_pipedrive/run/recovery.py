@@ -18,7 +18,7 @@ less a margin. An entity that another event or match key owns (`taken`) is never
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,9 @@ from ..account.finder import normalize
 from ..account.prefetch import has_value
 from ..actions import ACTION_SPECS
 from ..actions.plan import Write
-from ..pipedrive.entities import BY_NAME
+from ..pipedrive.entities import BY_COLLECTION, BY_NAME
+from ..pipedrive.errors import UnusableAnswer
+from ..pipedrive.listed import listed_ids
 from ..pipedrive.server_clock import parse_stamp
 
 if TYPE_CHECKING:
@@ -93,7 +95,7 @@ def find_created(
     else:
         items = client.paginate_v2(write.path, {"updated_since": window, "limit": 500})
     opened = started - MARGIN
-    for item in items:
+    for item in _with_ids(client, write, body, items):
         # The server filtered already; this only guards against one that ignores updated_since. By
         # update_time (Pipedrive's clock), never add_time (which the create itself may back-date).
         updated = parse_stamp(item.get("update_time"))
@@ -102,6 +104,27 @@ def find_created(
         if _is_the_one(write, body, item):
             return item["id"]
     return None
+
+
+def _with_ids(
+    client: PipedriveClient, write: Write, body: dict[str, Any], items: Iterable[Any]
+) -> Iterator[dict[str, Any]]:
+    """The listed items with a usable id; others are skipped (listed.py), unless one is the entity
+    looked for: then which entity the create made is not known, and UnusableAnswer keeps it in doubt
+    (never None, which would send the create again and make a second one)."""
+    entity = BY_COLLECTION.get(write.path.rstrip("/"))
+    ids = listed_ids(client)
+    for item in items:
+        if entity is None or ids.id_of(entity, item, write.path) is not None:
+            yield item
+        elif isinstance(item, dict) and _is_the_one(write, body, item):
+            raise UnusableAnswer(
+                200,
+                "GET",
+                write.path,
+                f"the list holds the {entity.label} this create would make, but it {ids.describe(item)}, "
+                f"which is no {entity.label} id",
+            )
 
 
 def find_existing(
@@ -136,7 +159,7 @@ def find_existing(
             name = next(iter(links))
             params[name] = links[name]
         items = client.paginate_v2(write.path, {**params, "limit": 500})
-    for item in items:
+    for item in _with_ids(client, write, body, items):
         if taken(item["id"]):
             continue
         if _is_the_one(write, body, item):

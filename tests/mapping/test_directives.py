@@ -430,3 +430,33 @@ FIX = "write a dotted path such as $.traits.name, $.properties.items[0].sku or $
 )
 def test_the_paths_the_kit_reads_still_compile(path: str) -> None:
     assert compile_value({"@path": path}, "/fields/x")[1] == []
+
+
+@pytest.mark.parametrize(
+    ("template", "paths"),
+    [
+        ("Hi {{ $.traits[.name }}!", [("$.traits[.name", "'[' without a closing ']' at column 9")]),
+        ("{{{ a..b }}} <b>", [("a..b", "'..' (JSONPath's recursive descent) at column 3")]),
+        (
+            "{{ $.items[*].sku }} / {{ $.traits. }}",
+            [
+                ("$.items[*].sku", "a wildcard ('[*', JSONPath) is not read by the kit at column 8"),
+                ("$.traits.", "a path ending in '.' at column 9"),
+            ],
+        ),
+    ],
+)
+def test_a_template_placeholder_the_kit_cannot_read_is_a_compile_error(
+    template: str, paths: list[tuple[str, str]]
+) -> None:
+    # The placeholder rendered "" on every record, without a word, where a @path of it stops start-up.
+    _, errors = compile_value({"@template": template}, "/fields/x")
+    assert errors == [
+        f"/fields/x/@template placeholder {path!r} is not a path the mapping kit reads: {problem}; {FIX}."
+        for path, problem in paths
+    ]
+
+
+def test_the_placeholders_the_kit_reads_still_compile() -> None:
+    template = "{{ traits.name }} {{{ $.properties.items[0].sku }}} {{ $.traits['a key'] }} {{a[b]}}"
+    assert compile_value({"@template": template}, "/fields/x")[1] == []

@@ -109,6 +109,19 @@ def test_a_path_the_mapping_kit_cannot_read_stops_at_start_up(tmp_path, sandbox,
     assert sandbox.entities("persons") == []
 
 
+def test_a_template_placeholder_the_mapping_kit_cannot_read_stops_at_start_up(tmp_path, sandbox, base_config):
+    # As a @path would: the placeholder rendered "" on every record, without a word.
+    config = base_config | {"mappings": [person_mapping(name={"@template": "{{ $.traits[.name }} Lee"})]}
+    run = run_cli(tmp_path, config, "".join(json.dumps(m) + "\n" for m in one_person()))
+    assert_clean_stop(
+        run,
+        "mapping 'people' (#1): /fields/name/@template placeholder '$.traits[.name' is not a path the "
+        "mapping kit reads: '[' without a closing ']' at column 9",
+        "write a dotted path such as $.traits.name",
+    )
+    assert sandbox.entities("persons") == []
+
+
 def _folder(tmp_path: Path) -> str:
     (tmp_path / "a-folder").mkdir()
     return str(tmp_path / "a-folder")

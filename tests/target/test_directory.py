@@ -9,6 +9,7 @@ The sandbox's seed: users 1 Sandbox Admin (admin@sandbox.example), 2 and 3 both 
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 import pytest
@@ -319,3 +320,26 @@ def test_a_deactivated_namesake_does_not_make_an_owner_ambiguous(tmp_path, sandb
     assert done.returncode == 0, done.stderr
     [deal] = server.entities("deals")
     assert deal["owner_id"] == 5
+
+
+@pytest.mark.parametrize(("held", "given"), [("NFC", "NFD"), ("NFD", "NFC")])
+def test_an_owner_email_in_another_unicode_form_is_the_same_user(tmp_path, sandbox_factory, held, given):
+    # "josé" typed on macOS arrives as "e" and a combining accent: the same address to a person.
+    seed = load_seed()
+    [bruno] = [user for user in seed["users"] if user["name"] == "Bruno Costa"]
+    email = "José.Núñez@example.test"
+    held_email = unicodedata.normalize(held, email)
+    seed["users"].append({**bruno, "id": 6, "name": "José", "email": held_email, "active_flag": True})
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text(json.dumps(seed))
+    server = sandbox_factory(seed=str(seed_file))
+    config = {"api_url": server.url, "api_token": server.token}
+    deals = deal_mapping(owner={"@path": "$.properties.owner"})
+    owner = unicodedata.normalize(given, email.lower())
+    assert owner != unicodedata.normalize(held, email.lower())
+    records = messages(*SEED, track("Deal", title="D", owner=owner))
+    done = run_target(tmp_path, config | {"mappings": [ORG, PERSON, deals]}, records)
+    assert done.returncode == 0, done.stderr
+    assert not done.rejects
+    [deal] = server.entities("deals")
+    assert deal["owner_id"] == 6

@@ -6,12 +6,16 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
 from target_pipedrive.account.match import MatchField
 from target_pipedrive.actions.plan import Write
 from target_pipedrive.pipedrive.entities import PERSON
+from target_pipedrive.pipedrive.errors import UnusableAnswer
 from target_pipedrive.pipedrive.server_clock import ServerClock, parse_stamp
 from target_pipedrive.run.recovery import (
     find_created,
+    find_existing,
     html_texts,
     intent_moment,
     intent_stamp,
@@ -189,3 +193,25 @@ def test_an_intent_row_keeps_the_servers_time_and_reads_older_rows_of_our_clock(
     assert intent_moment(client, written) == OURS - timedelta(minutes=10)
     # A row an earlier version wrote holds our clock's time: converted with today's reading.
     assert intent_moment(client, OURS.isoformat()) == OURS - timedelta(minutes=10)
+
+
+@pytest.mark.parametrize("bad_id", ["abc", None, 1.5, True, "missing"])
+def test_a_listed_item_without_a_usable_id_is_skipped_unless_it_is_the_one(bad_id):
+    def listed(email: str) -> dict[str, Any]:
+        item = person(0, email, OURS + timedelta(seconds=2))
+        if bad_id == "missing":
+            del item["id"]
+        else:
+            item["id"] = bad_id
+        return item
+
+    client = StubClient([listed("other@x.example"), person(7, "ada@x.example", OURS + timedelta(seconds=2))])
+    client.server_clock.observe({"Date": "Tue, 01 Dec 2026 12:00:00 GMT"})
+    since = on_server_clock(client, OURS)
+    assert find_created(client, create_person("ada@x.example"), since, never_taken) == 7
+    # The one the create made, under an id that is no id: not "absent" (a second create would follow).
+    client.items = [listed("ada@x.example")]
+    with pytest.raises(UnusableAnswer, match="the list holds the person this create would make, but it"):
+        find_created(client, create_person("ada@x.example"), since, never_taken)
+    with pytest.raises(UnusableAnswer):
+        find_existing(client, create_person("ada@x.example"), None, never_taken)

@@ -1,0 +1,69 @@
+"""A `domain` whose host name does not resolve: one message naming the setting, in seconds, not
+"Pipedrive is unavailable" after ~19 s of retries. The target runs with a sitecustomize that makes
+every name but loopback's unknown, so no lookup ever leaves the machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.target.cli import Run
+
+from .clean_stop import assert_clean_stop
+from .test_settings import one_person
+
+TOKEN = "dns-token-5a4b3c2d1e"
+NO_DNS = """
+import socket
+
+_real = socket.getaddrinfo
+
+
+def _getaddrinfo(host, *args, **kwargs):
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    return _real(host, *args, **kwargs)
+
+
+socket.getaddrinfo = _getaddrinfo
+"""
+
+
+def run_without_dns(tmp_path: Path, config: dict[str, str]) -> Run:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NO_DNS)
+    config_path = tmp_path / "config.json"
+    config_path.write_text(json.dumps(config))
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "target_pipedrive", "--config", str(config_path)],
+        input="".join(json.dumps(m) + "\n" for m in one_person()),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    return Run(done.returncode, done.stdout, done.stderr, [])
+
+
+def test_a_domain_that_does_not_resolve_says_so_and_names_the_setting(tmp_path):
+    started = time.monotonic()
+    run = run_without_dns(tmp_path, {"domain": "acme-typo", "api_token": TOKEN})
+    assert_clean_stop(
+        run,
+        "the host name 'acme-typo.pipedrive.com' does not resolve (Name or service not known)",
+        "check the `domain` setting",
+    )
+    assert "Pipedrive is unavailable" not in run.stderr
+    assert TOKEN not in run.stderr and TOKEN not in run.stdout
+    # One retry (at most a second's backoff), not five (about 19 s): start-up and the summary fit well within.
+    assert time.monotonic() - started < 15, run.stderr[-3000:]
