@@ -110,7 +110,7 @@ class FieldCatalog:
             if candidate.key == "visible_to" and candidate.options:
                 try:
                     return {int(option_id): label for label, option_id in candidate.options.items()}
-                except (TypeError, ValueError):
+                except (TypeError, ValueError, OverflowError):  # 1e400 is read as infinity
                     return None
         return None
 
