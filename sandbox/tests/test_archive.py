@@ -182,3 +182,14 @@ def test_lead_list_refuses_the_removed_archived_status_parameter(archived):
         ).status_code
         == 400
     )
+
+
+def test_archived_leads_are_filtered_by_their_links_as_the_live_list_is(archived):
+    """v1.yaml declares person_id and organization_id on GET /leads/archived as on GET /leads: a
+    client looks for one person's archived leads without reading every archived lead."""
+    path = "/api/v1/leads/archived"
+    mine = call(archived, "GET", path, params={"person_id": 5, "start": 0, "limit": 1}).json()
+    assert [lead["id"] for lead in mine["data"]] == [ARCHIVED_LEAD]
+    assert mine["additional_data"]["pagination"]["more_items_in_collection"] is False
+    assert call(archived, "GET", path, params={"person_id": 6}).json()["data"] == []
+    assert call(archived, "GET", path, params={"organization_id": 1}).json()["data"] == []

@@ -73,6 +73,10 @@ def association(
     value = match_value(match, payload, value_key)
     try:
         found = rt.finder.find(match, value, rt.lookups)
+        if found is None:
+            # Lists leave archived deals out, yet a note or an activity may be linked to one (the
+            # deal action itself looks there too, so it never creates the deal again).
+            found = rt.finder.find_archived(match, value)
     except NotAnId as exc:
         # Segment's defaults link by userId against `id`; an unlinkable value loses the link, not the record.
         warnings.append(f"{exc}; the link is left out")

@@ -16,13 +16,13 @@ from typing import Any
 
 from ..account.finder import identity_scope, normalize
 from ..account.runtime import Runtime
-from ..actions.plan import Write
+from ..actions.plan import Archived, Write
 from ..pipedrive.entities import BY_COLLECTION, DEAL, LEAD, ORGANIZATION, PERSON
 from ..pipedrive.errors import PipedriveRequestError, RunInterrupted, UnusableAnswer, WriteOutcomeUnknown
 from .context import RecordContext
 from .create_outbox import INTENT_SCOPE, CreateOutbox
 from .identity import Marker
-from .recovery import find_created, find_existing, intent_moment, intent_stamp, on_server_clock
+from .recovery import find_archived, find_created, find_existing, intent_moment, intent_stamp, on_server_clock
 from .summary import RunSummary
 
 # Seconds to give a create whose answer was lost to land before asking whether it did.
@@ -278,15 +278,20 @@ class Creates:
                 if ledger is None
                 else f"The sync ledger ({ledger.where}) does not know this account yet (a fresh disk?)",
             )
-        stats = self.runtime.client.stats
+        stats, client = self.runtime.client.stats, self.runtime.client
         calls, tokens = stats.thread_totals()
+        archived = None
         try:
-            found = find_existing(self.runtime.client, write, marker.since, self._taker(write))
+            found = find_existing(client, write, marker.since, self._taker(write))
+            if found is None:
+                archived = find_archived(client, write, marker.since, self._taker(write))
         finally:
             after_calls, after_tokens = stats.thread_totals()
             self.summary.count(
                 ctx.mapping, content_checks=after_calls - calls, content_check_tokens=after_tokens - tokens
             )
+        if archived is not None:
+            self._archived_by_content(marker, write, archived)
         if found is not None:
             self.created(write, found)
             self.logger.info(
@@ -296,6 +301,15 @@ class Creates:
                 found,
             )
         return found
+
+    def _archived_by_content(self, marker: Marker, write: Write, entity_id: Any) -> None:
+        """An earlier run created this event's entity (a lead), since archived in Pipedrive: the record
+        is skipped (Archived), never created again. The ledger keeps the event's marker on it, as after
+        the create: a later run with this ledger (no content match then) finds the archived lead too."""
+        ledger = self.runtime.ledger
+        if ledger is not None:
+            ledger.put(marker.scope, marker.key, marker.entity, entity_id, marker.digest)
+        raise Archived(BY_COLLECTION[write.path].label, entity_id)
 
     def _create(self, write: Write, outbox: CreateOutbox | None = None) -> Any:
         """POST, and when its outcome is lost, find out whether it happened before sending it again."""

@@ -9,7 +9,8 @@ What identifies the entity, never its `add_time` (persons and organizations acce
 - persons, organizations and deals carrying a match value: the entity with that value (its identity);
 - activities, and deals without one: an entity whose plain fields equal the body's (subject, type,
   dates, links: the deterministic marker of the source record), HTML compared as Pipedrive stores it;
-- notes and leads (API v1): the same comparison among the notes or leads of the body's link.
+- notes and leads (API v1): the same comparison among the notes or leads of the body's link; for
+  a lost ledger, archived leads too (listed apart), so that one is skipped rather than made again.
 Each list is narrowed with `updated_since` (v2 lists, and v1's /notes and /leads, take it) in
 Pipedrive's time: the moment before the create on Pipedrive's clock (see pipedrive/server_clock.py),
 less a margin. An entity that another event or match key owns (`taken`) is never claimed.
@@ -146,8 +147,7 @@ def find_existing(
         )
     items: Iterable[dict[str, Any]]
     if write.path in _V1_LINKS:
-        link = next((name for name in _V1_LINKS[write.path] if body.get(name) is not None), None)
-        if link is None:
+        if (link := _v1_link(write.path, body)) is None:
             return None
         items = client.paginate_v1(write.path, {link: body[link], **params})
     else:
@@ -165,6 +165,35 @@ def find_existing(
         if _is_the_one(write, body, item):
             return item["id"]
     return None
+
+
+def find_archived(
+    client: PipedriveClient, write: Write, since: datetime | None, taken: Callable[[Any], bool]
+) -> Any | None:
+    """A lost ledger, and `find_existing` found nothing: the id of an archived lead equal to the one
+    `write` would create, on the same link (None: none, or an entity that cannot be archived). Lists
+    leave archived leads out since 2025-07-15; GET /v1/leads/archived lists them apart, filtered by
+    person_id or organization_id but not by updated_since (v1.yaml): `since` narrows it here, as the
+    server narrows `find_existing`'s list (archiving moves update_time on, never back)."""
+    entity = BY_COLLECTION.get(write.path)
+    body = write.body or {}
+    if entity is None or entity.archived_path is None or write.path not in _V1_LINKS:
+        return None
+    if (link := _v1_link(write.path, body)) is None:
+        return None
+    opened = None if since is None else min(since, datetime.now(timezone.utc)) - UNKNOWN_CLOCK_MARGIN
+    for item in _with_ids(client, write, body, client.paginate_v1(entity.archived_path, {link: body[link]})):
+        updated = parse_stamp(item.get("update_time"))
+        if opened is not None and updated is not None and updated < opened:
+            continue
+        if not taken(item["id"]) and _is_the_one(write, body, item):
+            return item["id"]
+    return None
+
+
+def _v1_link(path: str, body: dict[str, Any]) -> str | None:
+    """The body key a v1 list of `path` is narrowed by: the first link the body has."""
+    return next((name for name in _V1_LINKS[path] if body.get(name) is not None), None)
 
 
 def _v1_linked(client: PipedriveClient, path: str, body: dict[str, Any], window: str) -> list[dict[str, Any]]:

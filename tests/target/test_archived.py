@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from .cli import Run, messages, run_target
-from .test_associations import DEAL, LEAD, SEED, config, mapping, track
+from .test_associations import ACTIVITY, DEAL, LEAD, NOTE, SEED, config, mapping, track
 
 
 def writes_since(sandbox: Any, seen: int) -> list[tuple[str, str]]:
@@ -100,21 +100,105 @@ def test_an_archived_deal_can_still_be_deleted(tmp_path, sandbox, base_config, a
     assert run.summary()["mappings"]["deals"]["deleted"] == 1
 
 
-def test_an_archived_lead_is_skipped_not_created_again(tmp_path, sandbox, base_config, api):
-    cfg = config(base_config, LEAD)
+def archived_lead(tmp_path: Path, cfg: dict[str, Any], sandbox: Any, api: Any) -> tuple[dict[str, Any], str]:
+    """A lead event the target wrote, and the id of its lead, then archived by a user in Pipedrive."""
     lead = track("Lead Upserted", title="Maybe", amount=500, email="ann@acme.example")
     lead["messageId"] = "lead-1"
     assert run_target(tmp_path, cfg, messages(*SEED, lead)).returncode == 0
     [created] = sandbox.entities("leads")
     api.call("PATCH", f"/api/v1/leads/{created['id']}", json={"is_archived": True})
+    return lead, str(created["id"])
+
+
+def test_an_archived_lead_is_skipped_not_created_again(tmp_path, sandbox, base_config, api):
+    cfg = config(base_config, LEAD)
+    lead, lead_id = archived_lead(tmp_path, cfg, sandbox, api)
     seen = len(sandbox.log())
     # The same event, changed at the source: its replay marker leads to the archived lead.
     changed = lead | {"properties": lead["properties"] | {"title": "Surely"}}
     run = run_target(tmp_path, cfg, messages(changed))
-    assert_skipped_as_archived(run, "leads", created["id"])
-    assert writes_since(sandbox, seen) == [("PATCH", f"/api/v1/leads/{created['id']}")]
+    assert_skipped_as_archived(run, "leads", lead_id)
+    assert writes_since(sandbox, seen) == [("PATCH", f"/api/v1/leads/{lead_id}")]
     assert len(api.call("GET", "/api/v1/leads/archived")) == 1
     assert api.call("GET", "/api/v1/leads") in ([], None)
+
+
+@pytest.mark.parametrize("ledger", ["fresh disk", "no ledger"])
+def test_an_archived_lead_is_not_created_again_when_the_ledger_is_lost(
+    tmp_path, sandbox, base_config, api, ledger
+):
+    """Without a ledger that knows the account, a lead is matched by its content on its person: the
+    lead list leaves archived leads out, so GET /v1/leads/archived must be asked too."""
+    cfg = config(base_config, LEAD)
+    lead, lead_id = archived_lead(tmp_path, cfg, sandbox, api)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    lost = cfg if ledger == "fresh disk" else cfg | {"ledger_path": ""}
+    seen = len(sandbox.log())
+    run = run_target(fresh, lost, messages(*SEED, lead))
+    assert run.returncode == 0, run.stderr
+    assert run.summary()["mappings"]["leads"]["skipped"] == 1
+    assert f"lead {lead_id} is archived" in run.stderr
+    assert ("POST", "/api/v1/leads") not in writes_since(sandbox, seen)
+    [person] = sandbox.entities("persons")
+    asked = [e["query"] for e in sandbox.log()[seen:] if e["path"] == "/api/v1/leads/archived"]
+    assert asked and all(query.get("person_id") == str(person["id"]) for query in asked), asked
+    if ledger == "fresh disk":
+        # That ledger knows the account now (no more content match): the event's marker leads to the lead.
+        changed = lead | {"properties": lead["properties"] | {"title": "Surely"}}
+        again = run_target(fresh, lost, messages(changed))
+        assert_skipped_as_archived(again, "leads", lead_id)
+    assert [item["id"] for item in api.call("GET", "/api/v1/leads/archived")] == [lead_id]
+    assert api.call("GET", "/api/v1/leads") in ([], None)
+
+
+def test_notes_and_activities_link_to_an_archived_deal_and_are_not_duplicated(
+    tmp_path, sandbox, base_config, api
+):
+    """Pipedrive links notes and activities to archived deals; the deal lists leave them out, so a
+    lookup through a fresh ledger must fall back on the archived deals, as the deal action does."""
+    deal_link = {"deal_match_field": "External ID", "deal_match_value": {"@path": "$.properties.deal_id"}}
+    activities = ACTIVITY | {"fields": ACTIVITY["fields"] | deal_link}
+    cfg = config(base_config, DEAL, NOTE, activities)
+    deal_id = archived_deal(tmp_path, cfg, api)
+    note = track("Note Upserted", deal_id="d1", content="Called about the renewal")
+    note["messageId"] = "note-1"
+    call = track("Activity Upserted", deal_id="d1", subject="Renewal call", type="call")
+    call["messageId"] = "call-1"
+    for attempt in ("first", "second"):
+        # Each time a fresh disk: the second finds what the first made by its content.
+        fresh = tmp_path / attempt
+        fresh.mkdir()
+        run = run_target(fresh, cfg, messages(note, call))
+        assert run.returncode == 0, run.stderr
+        assert run.rejects == [] and run.summary()["rejected"] == 0, run.rejects
+        outcome = "created" if attempt == "first" else "unchanged"
+        mappings = run.summary()["mappings"]
+        assert mappings["notes"][outcome] == 1 and mappings["activities"][outcome] == 1, mappings
+    [made] = sandbox.entities("notes")
+    assert made["deal_id"] == deal_id
+    [activity] = sandbox.entities("activities")
+    assert activity["deal_id"] == deal_id
+    assert api.call("GET", "/api/v2/deals", params={"limit": 500}) == []
+
+
+def test_a_note_links_to_an_archived_lead_and_is_not_duplicated(tmp_path, sandbox, base_config, api):
+    """A note names its lead by id (no lookup that lists leave archived ones out of): linked as given,
+    and found by its content on that lead when the ledger is lost."""
+    notes = NOTE | {"fields": NOTE["fields"] | {"lead_id": {"@path": "$.properties.lead_id"}}}
+    cfg = config(base_config, LEAD, notes)
+    _, lead_id = archived_lead(tmp_path, cfg, sandbox, api)
+    note = track("Note Upserted", lead_id=lead_id, content="Asked for a quote")
+    note["messageId"] = "note-2"
+    for attempt in ("first", "second"):
+        fresh = tmp_path / attempt
+        fresh.mkdir()
+        run = run_target(fresh, cfg, messages(note))
+        assert run.returncode == 0 and run.rejects == [], run.stderr
+        outcome = "created" if attempt == "first" else "unchanged"
+        assert run.summary()["mappings"]["notes"][outcome] == 1, run.summary()
+    [made] = sandbox.entities("notes")
+    assert made["lead_id"] == lead_id
 
 
 def archived_listings(sandbox: Any, seen: int) -> list[dict[str, Any]]:
