@@ -108,6 +108,7 @@ class EntityFinder:
         if prefetch:
             account = getattr(client, "base_url", "memory")
             self._keys = key_index or KeyIndex(client, KeyStore.in_memory(account), normalize)
+            self._keys.on_gone = self._gone
         # Archived entities (deals): left out of the lists, listed apart, read only when a lookup
         # misses, so that a record for an archived deal never creates a second one.
         self._archived: dict[str, EntityIndex] = {}
@@ -146,6 +147,8 @@ class EntityFinder:
         """The id of the one entity whose match field equals value, None if there is none. `lookups`
         (the record's) collects the ids taken on the ledger's word, and may forbid asking the ledger."""
         lookups = lookups if lookups is not None else Lookups()
+        if self._keys is not None and match.kind != "id":
+            self._keys.list_if_due(match)
         key = (match.entity.name, match.key, normalize(match, value))
         with self._lock:
             if key in self._known:
@@ -272,15 +275,25 @@ class EntityFinder:
 
     def forget(self, entity_name: str, entity_id: int) -> None:
         """An id that turned out not to exist (deleted or merged): out of every cache."""
-        with self._lock:
-            self._from_ledger.discard((entity_name, entity_id))
-            for key in self._keys_of.pop((entity_name, entity_id), set()):
-                self._known.pop(key, None)
-            self._read.pop((entity_name, str(entity_id)), None)
         if self._keys is not None:
             self._keys.forget(entity_name, entity_id)
+        self._gone(entity_name, [entity_id])
+
+    def _gone(self, entity_name: str, ids: list[int]) -> None:
+        """Ids Pipedrive no longer knows (a 404, or a full listing left them out): out of this run's
+        caches and the ledger, identity, field digests and payload memo alike, so that the records that
+        made them are planned again. Records linking to them need nothing more: a link is never in a
+        payload memo (actions/spec.py), so each run plans it and resolves it again, now to the entity
+        recreated or found again, and the link's digest differs."""
+        with self._lock:
+            for entity_id in ids:
+                self._from_ledger.discard((entity_name, entity_id))
+                for key in self._keys_of.pop((entity_name, entity_id), set()):
+                    self._known.pop(key, None)
+                self._read.pop((entity_name, str(entity_id)), None)
         if self._ledger is not None:
-            self._ledger.forget_entity(entity_name, entity_id)
+            for entity_id in ids:
+                self._ledger.forget_entity(entity_name, entity_id)
 
     def _from_index(self, match: MatchField, value: str) -> list[int] | None:
         """The ids the key index has for value, or None when it cannot tell (not complete yet)."""

@@ -23,10 +23,17 @@ what searching alone would have, and once listed every lookup is answered locall
 
 An id the index still holds for a deleted entity ends, like any stale id, in a 404 on the write, after
 which the finder forgets it everywhere and looks the record up again.
+
+A due full listing is made at the first lookup of its entity type and match field (`list_if_due`),
+before the ledger answers it: an unchanged re-sync finds every id in the ledger, so a listing made on
+a miss only would never come. The ids it swept (held before, not listed now: deleted or merged away;
+for deals, not in the archived deals' list either) are told to `on_gone` before any lookup of the type
+is answered, and the finder forgets every ledger row of them (_settle_gone).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +41,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from ..pipedrive.entities import ARCHIVED_TWIN, BY_NAME
 from ..pipedrive.listed import listed_ids
 from .ledger.keys import IndexState, KeyStore, Page
 from .match import MatchField
@@ -47,6 +55,8 @@ if TYPE_CHECKING:
 # listed, and the whole seconds of the Date header the server's clock is read from.
 MARGIN = timedelta(seconds=60)
 DAY = 86_400.0
+# An archived twin's live entity type (archived_deal → deal): gone means listed in neither.
+LIVE_OF = {twin.name: live for live, twin in ARCHIVED_TWIN.items()}
 
 
 def rfc3339(moment: datetime) -> str:
@@ -76,6 +86,7 @@ class KeyIndex:
         full_every_days: float = 7.0,
         full_refresh: bool = False,
         clock: Callable[[], float] = time.time,
+        logger: logging.Logger | None = None,
     ) -> None:
         self._client = client
         self.store = store
@@ -83,6 +94,7 @@ class KeyIndex:
         self._full_every = full_every_days * DAY
         self._full_refresh = full_refresh
         self._clock = clock
+        self._logger = logger or logging.getLogger(__name__)
         # Per (entity, match key): the match field and, once refreshed this run, its state.
         self._matches: dict[tuple[str, str], MatchField] = {}
         self._states: dict[tuple[str, str], IndexState] = {}
@@ -99,7 +111,26 @@ class KeyIndex:
         self._doubtful: set[tuple[str, str, str]] = set()
         # Indexes whose listing this run met an entity without a usable id (_unlisted).
         self._unlisted_in: set[tuple[str, str]] = set()
+        # Ids the full listings of this run swept, per live entity type, until settled (_settle_gone);
+        # indexes refreshed and settled (`list_if_due` answers from these two sets without a lock).
+        self._swept: dict[str, set[int]] = {}
+        self._ready: set[tuple[str, str]] = set()
+        self._not_due: set[tuple[str, str]] = set()
+        # Told the ids a full listing proved gone, per live entity type (the finder forgets their rows).
+        self.on_gone: Callable[[str, list[int]], None] | None = None
         self._lock = threading.RLock()
+
+    def list_if_due(self, match: MatchField) -> None:
+        """This run's full listing of the match field's index, when one is due, made before the ledger
+        answers a lookup of the type (see the module's doc); a set lookup once it is made or not due."""
+        at = (match.entity.name, match.key)
+        if at in self._ready or at in self._not_due:
+            return
+        store = self.store
+        if match.kind == "id" or not store.persistent or store.read_only or not self._due(store.state(*at)):
+            self._not_due.add(at)
+            return
+        self._refreshed(match)
 
     def ids(self, match: MatchField, value: str) -> list[int] | None:
         """The ids of the entities holding `value`, None while the index is not complete (search)."""
@@ -175,7 +206,37 @@ class KeyIndex:
                     # A dry run answers from the ledger's complete index as the last run left it.
                     self._states[at] = state if store.read_only else self._refresh(match, state, store)
                 self._indexes_of.pop(at[0], None)
+                self._settle_gone(match)
+                self._ready.add(at)
             return self._states[at]
+
+    def _settle_gone(self, match: MatchField) -> None:
+        """The ids this run's full listings swept that no index refreshed this run lists (a deal
+        archived since is in the archived deals' list, read first), told to `on_gone`: under the lock,
+        so no lookup of the type is answered from the ledger's rows of them in the meantime."""
+        live = LIVE_OF.get(match.entity.name, match.entity.name)
+        if not self._swept.get(live):
+            return
+        twin = ARCHIVED_TWIN.get(live)
+        if twin is not None:
+            other = twin if match.entity.name == live else BY_NAME[live]
+            self._refreshed(replace(match, entity=other))
+        candidates = self._swept.pop(live, set())
+        names = [live, *([twin.name] if twin is not None else [])]
+        fields = {name: [f for (e, f) in self._states if e == name] for name in names}
+        gone = [i for i in sorted(candidates) if not any(self.store.holds(n, fields[n], i) for n in names)]
+        if not gone:
+            return
+        listed = ", ".join(map(str, gone[:20])) + (f" and {len(gone) - 20} more" if len(gone) > 20 else "")
+        self._logger.warning(
+            "%s ids %s: gone from Pipedrive (deleted or merged there; the full listing of %ss left them "
+            "out): the ledger forgets them, and the records that made them are written again",
+            live.capitalize(),
+            listed,
+            live,
+        )
+        if self.on_gone is not None:
+            self.on_gone(live, gone)
 
     def _rented(self, match: MatchField) -> IndexState:
         """An index in memory after its next pages, as many as the searches made so far pay for; a
@@ -196,10 +257,19 @@ class KeyIndex:
                 rental.search_tokens += SEARCH_TOKENS
             return state
 
+    def _full_due(self, state: IndexState) -> bool:
+        if self._full_refresh or state.full_at is None:
+            return True
+        return self._clock() - state.full_at >= self._full_every
+
+    def _due(self, state: IndexState) -> bool:
+        """Whether this run lists in full: a new full listing, or one under way to finish."""
+        return (state.cursor is not None and state.listing_full) or self._full_due(state)
+
     def _start(self, state: IndexState) -> IndexState:
         """The listing this run makes: the one under way (a full one is always resumed), a new full one
         when it is due, else the changes since the last refresh."""
-        due = self._full_refresh or state.full_at is None or self._clock() - state.full_at >= self._full_every
+        due = self._full_due(state)
         if state.cursor is not None and (state.listing_full or not due):
             return state
         if due:
@@ -255,7 +325,10 @@ class KeyIndex:
         if (entity, field) in self._unlisted_in:
             # Complete for this run (its keys are searched), due for a full listing on the next.
             state = replace(state, full_at=0.0)
-        store.store(entity, field, page, state, sweep=full)
+        swept = store.store(entity, field, page, state, sweep=full)
+        if swept and store.persistent and (entity, field) not in self._unlisted_in:
+            with self._lock:
+                self._swept.setdefault(LIVE_OF.get(entity, entity), set()).update(swept)
         return state
 
     def _unlisted(self, match: MatchField, item: Any) -> None:

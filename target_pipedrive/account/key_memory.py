@@ -65,10 +65,12 @@ class _Index:
         self.by_id.pop(entity_id, None)
         return dropped
 
-    def sweep(self, generation: int) -> None:
-        """Entities of an older generation: a full listing no longer saw them."""
-        for entity_id in [i for i, (held, _) in self.by_id.items() if held < generation]:
+    def sweep(self, generation: int) -> list[int]:
+        """Entities of an older generation: a full listing no longer saw them. Returns their ids."""
+        swept = sorted(i for i, (held, _) in self.by_id.items() if held < generation)
+        for entity_id in swept:
             self.drop(entity_id)
+        return swept
 
     def count(self) -> int:
         return sum(1 if isinstance(ids, int) else len(ids) for ids in self.by_key.values())
@@ -101,15 +103,22 @@ class MemoryKeyStore(KeyStore):
         with self._lock:
             return replace(self._states.get((entity, field), IndexState()))
 
-    def store(self, entity: str, field: str, page: Page, state: IndexState, *, sweep: bool = False) -> None:
+    def store(
+        self, entity: str, field: str, page: Page, state: IndexState, *, sweep: bool = False
+    ) -> list[int]:
         with self._lock:
             index = self._index(entity, field)
             for entity_id, keys in page:
                 index.drop(entity_id)
                 index.put(entity_id, keys, state.generation)
-            if sweep:
-                index.sweep(state.generation)
+            swept = index.sweep(state.generation) if sweep else []
             self._states[entity, field] = replace(state)
+        return swept
+
+    def holds(self, entity: str, fields: Iterable[str], entity_id: int) -> bool:
+        with self._lock:
+            indexes = (self._indexes.get((entity, field)) for field in set(fields))
+            return any(index is not None and entity_id in index.by_id for index in indexes)
 
     def save(self, entity: str, field: str, state: IndexState) -> None:
         with self._lock:

@@ -145,12 +145,9 @@ def connect(settings: Settings, logger: logging.Logger, *, for_run: bool = False
         # The key index lives in the ledger; without one a run keeps one in memory, listed as lookups
         # come (key_index.py), as does a dry run where the ledger's index is not complete.
         store = (ledger.key_store() if ledger is not None else None) or KeyStore.in_memory(base_url)
+        every = float(settings.index_full_refresh_days)
         key_index = KeyIndex(
-            client,
-            store,
-            normalize,
-            full_every_days=float(settings.index_full_refresh_days),
-            full_refresh=full_refresh,
+            client, store, normalize, full_every_days=every, full_refresh=full_refresh, logger=logger
         )
     return Runtime(
         client=client,

@@ -205,9 +205,10 @@ SETTINGS = th.PropertiesList(
         description=(
             "Days between two full listings of the key index (match key to Pipedrive id, kept in the sync "
             "ledger). In between, each run lists only the entities changed since the last one "
-            "(`updated_since`), which does not show deletions or merges; a deleted entity the index "
-            "still names costs a failed write and a new lookup. `full_refresh` lists in full as well "
-            "(0 to 365; 0: every run)."
+            "(`updated_since`), which does not show deletions or merges: an entity deleted or merged in "
+            "Pipedrive is noticed at the next full listing (or when a write to it fails), which forgets its "
+            "ledger rows so that its unchanged source row recreates it (or finds it again). `full_refresh` "
+            "lists in full as well (0 to 365; 0: every run)."
         ),
     ),
     th.Property(

@@ -11,7 +11,8 @@
 
 The ledger is found as the target finds it (ledger_url, else ledger_path, with the same defaults, under
 Meltano too: settings.Settings.ledger_location). It is named by its file or by its URL without the
-password; the api token is never printed. Exit codes: 0 done, 2 the config or the ledger cannot be used.
+password; the api token is never printed. Exit codes: 0 done, 1 `verify` found ids gone from Pipedrive,
+2 the config or the ledger cannot be used.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ..run.connect import connect, open_ledger
 from ..settings import Settings
 from .config import ConfigError, load_config
 
+EXIT_GONE = 1
 EXIT_UNUSABLE = 2
 DEFAULT_SAMPLE = 50
 # How many gone or archived ids verify names one by one.
@@ -171,9 +173,10 @@ def verify(settings: Settings, logger: logging.Logger, *, sample: int | None, as
         runtime.client.close()
     report = {"ledger": ledger.where, "account": account, "held": len(ids), "checked": len(chosen)}
     report |= {state: len(items) for state, items in found.items()}
+    code = EXIT_GONE if found["gone"] else 0
     if as_json:
         print(json.dumps(report | {"ids": {s: [f"{e} {i}" for e, i in v] for s, v in found.items()}}))
-        return 0
+        return code
     print(
         f"Verified {len(chosen)} of the {len(ids)} ids that {ledger.where} holds for {account} (read-only): "
         f"{report['there']} there, {report['gone']} gone (deleted or merged in Pipedrive), "
@@ -182,7 +185,16 @@ def verify(settings: Settings, logger: logging.Logger, *, sample: int | None, as
     for state in ("gone", "archived"):
         for entity, entity_id in found[state][:NAMED]:
             print(f"  {entity} {entity_id}: {state}")
-    return 0
+    if found["gone"]:
+        # Stdout stays the report; the advice goes where an operator's cron mail looks.
+        print(
+            f"{len(found['gone'])} id(s) the ledger holds are gone from Pipedrive (deleted or merged there). "
+            "The target repairs them at its next run whose full listing of the key index is due (every "
+            "index_full_refresh_days days; 0: every run): it forgets their rows and writes the records "
+            "that made them again. To repair now, run the target once with full_refresh: true",
+            file=sys.stderr,
+        )
+    return code
 
 
 def _look_up(client: Any, ids: Iterable[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:

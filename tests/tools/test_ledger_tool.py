@@ -86,7 +86,7 @@ def test_verify_counts_gone_and_archived_ids_and_sends_no_write(tmp_path, sandbo
     api.call("PATCH", f"/api/v2/deals/{deal['id']}", json={"is_archived": True})
     seen = len(sandbox.log())
     done = run_tools(tmp_path, "ledger", "verify", "--all", "--json", config=synced)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # ids gone: a documented code, not "done"
     assert writes(sandbox, seen) == []  # read-only
     report = json.loads(done.stdout)
     assert report["account"] == sandbox.url
@@ -95,9 +95,26 @@ def test_verify_counts_gone_and_archived_ids_and_sends_no_write(tmp_path, sandbo
     assert report["ids"]["gone"] == [f"person {person['id']}"]
     assert report["ids"]["archived"] == [f"deal {deal['id']}"]
     sample = run_tools(tmp_path, "ledger", "verify", "--sample", "3", config=synced)
-    assert sample.returncode == 0, sample.stderr
+    assert sample.returncode in (0, 1), sample.stderr  # 1 when the sample holds the gone person
     assert sample.stdout.startswith(f"Verified 3 of the 10 ids that {synced['ledger_path']} holds for ")
     assert sandbox.token not in done.stdout + done.stderr + sample.stdout + sample.stderr
+
+
+def test_verify_fails_on_gone_ids_says_how_to_repair_and_a_due_listing_does(tmp_path, sandbox, synced, api):
+    orgs = api.call("GET", "/api/v2/organizations", params={"limit": 500})
+    api.call("DELETE", f"/api/v2/organizations/{orgs[0]['id']}")
+    found = run_tools(tmp_path, "ledger", "verify", "--all", config=synced)
+    assert found.returncode == 1, found.stderr
+    assert f"organization {orgs[0]['id']}: gone" in found.stdout
+    assert "index_full_refresh_days" in found.stderr and "full_refresh: true" in found.stderr
+    # A run whose full listing is due (0: every run) forgets the gone id and recreates the organization.
+    run = run_target(tmp_path, synced | {"index_full_refresh_days": 0}, SAMPLE)
+    assert run.returncode == 0, run.stderr[-3000:]
+    names = sorted(o["name"] for o in api.call("GET", "/api/v2/organizations", params={"limit": 500}))
+    assert names == sorted(o["name"] for o in orgs)
+    again = run_tools(tmp_path, "ledger", "verify", "--all", config=synced)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert " 0 gone " in again.stdout
 
 
 def test_prune_goes_by_age_only_markers_of_deleted_entities_included(tmp_path, sandbox, synced, api):

@@ -118,19 +118,35 @@ class KeyStore:
             index_state.c.field == field,
         )
 
-    def store(self, entity: str, field: str, page: Page, state: IndexState, *, sweep: bool = False) -> None:
+    def store(
+        self, entity: str, field: str, page: Page, state: IndexState, *, sweep: bool = False
+    ) -> list[int]:
         """A listed page's keys (each entity's old keys replaced) and the listing's progress, together;
         `sweep` (the last page of a full listing): also the rows of entities the listing did not see
-        (deleted or merged away), which are of an older generation."""
+        (deleted or merged away), which are of an older generation. Returns the ids swept."""
+        swept: list[int] = []
         with self._db(write=True) as conn:
             self._replace(conn, entity, field, page, state.generation)
             if sweep:
-                conn.execute(
-                    index_keys.delete().where(
-                        *self._of(entity, field), index_keys.c.generation < state.generation
-                    )
-                )
+                older = (*self._of(entity, field), index_keys.c.generation < state.generation)
+                found = conn.execute(sa.select(index_keys.c.entity_id).where(*older).distinct())
+                swept = sorted(int(row[0]) for row in found)
+                conn.execute(index_keys.delete().where(*older))
             self._save(conn, entity, field, state)
+        return swept
+
+    def holds(self, entity: str, fields: Iterable[str], entity_id: int) -> bool:
+        """Whether any of these indexes of an entity type has a row of this id."""
+        wanted = sorted(set(fields))
+        if not wanted:
+            return False
+        with self._db() as conn:
+            query = sa.select(sa.literal(1)).where(
+                *self._of(entity),
+                index_keys.c.field.in_(wanted),
+                index_keys.c.entity_id == entity_id,
+            )
+            return conn.execute(query.limit(1)).first() is not None
 
     def save(self, entity: str, field: str, state: IndexState) -> None:
         with self._db(write=True) as conn:
