@@ -111,11 +111,11 @@ class KeyIndex:
         self._doubtful: set[tuple[str, str, str]] = set()
         # Indexes whose listing this run met an entity without a usable id (_unlisted).
         self._unlisted_in: set[tuple[str, str]] = set()
-        # Ids the full listings of this run swept, per live entity type, until settled (_settle_gone);
-        # indexes refreshed and settled (`list_if_due` answers from these two sets without a lock).
+        # Ids the full listings of this run swept, per live entity type, until settled (_settle_gone).
         self._swept: dict[str, set[int]] = {}
-        self._ready: set[tuple[str, str]] = set()
-        self._not_due: set[tuple[str, str]] = set()
+        # Indexes refreshed and settled this run, or not due (`list_if_due` answers from it without a
+        # lock: an index is added only once its gone ids are settled, which `_states` alone cannot say).
+        self._settled: set[tuple[str, str]] = set()
         # Told the ids a full listing proved gone, per live entity type (the finder forgets their rows).
         self.on_gone: Callable[[str, list[int]], None] | None = None
         self._lock = threading.RLock()
@@ -124,11 +124,11 @@ class KeyIndex:
         """This run's full listing of the match field's index, when one is due, made before the ledger
         answers a lookup of the type (see the module's doc); a set lookup once it is made or not due."""
         at = (match.entity.name, match.key)
-        if at in self._ready or at in self._not_due:
+        if at in self._settled:
             return
         store = self.store
         if match.kind == "id" or not store.persistent or store.read_only or not self._due(store.state(*at)):
-            self._not_due.add(at)
+            self._settled.add(at)
             return
         self._refreshed(match)
 
@@ -207,7 +207,7 @@ class KeyIndex:
                     self._states[at] = state if store.read_only else self._refresh(match, state, store)
                 self._indexes_of.pop(at[0], None)
                 self._settle_gone(match)
-                self._ready.add(at)
+                self._settled.add(at)
             return self._states[at]
 
     def _settle_gone(self, match: MatchField) -> None:
@@ -224,7 +224,8 @@ class KeyIndex:
         candidates = self._swept.pop(live, set())
         names = [live, *([twin.name] if twin is not None else [])]
         fields = {name: [f for (e, f) in self._states if e == name] for name in names}
-        gone = [i for i in sorted(candidates) if not any(self.store.holds(n, fields[n], i) for n in names)]
+        held = set().union(*(self.store.held(name, fields[name], candidates) for name in names))
+        gone = sorted(candidates - held)
         if not gone:
             return
         listed = ", ".join(map(str, gone[:20])) + (f" and {len(gone) - 20} more" if len(gone) > 20 else "")

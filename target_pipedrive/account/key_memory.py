@@ -115,10 +115,11 @@ class MemoryKeyStore(KeyStore):
             self._states[entity, field] = replace(state)
         return swept
 
-    def holds(self, entity: str, fields: Iterable[str], entity_id: int) -> bool:
+    def held(self, entity: str, fields: Iterable[str], ids: Iterable[int]) -> set[int]:
+        wanted = set(ids)
         with self._lock:
-            indexes = (self._indexes.get((entity, field)) for field in set(fields))
-            return any(index is not None and entity_id in index.by_id for index in indexes)
+            indexes = [self._indexes.get((entity, field)) for field in set(fields)]
+            return {i for index in indexes if index is not None for i in wanted if i in index.by_id}
 
     def save(self, entity: str, field: str, state: IndexState) -> None:
         with self._lock:

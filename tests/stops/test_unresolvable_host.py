@@ -4,14 +4,11 @@ every name but loopback's unknown, so no lookup ever leaves the machine."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.target.cli import Run
+from tests.target.cli import Run, run_target
 
 from .clean_stop import assert_clean_stop
 from .test_settings import one_person
@@ -37,22 +34,8 @@ def run_without_dns(tmp_path: Path, config: dict[str, str]) -> Run:
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(NO_DNS)
-    config_path = tmp_path / "config.json"
-    config_path.write_text(json.dumps(config))
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")])),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "target_pipedrive", "--config", str(config_path)],
-        input="".join(json.dumps(m) + "\n" for m in one_person()),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env=env,
-    )
-    return Run(done.returncode, done.stdout, done.stderr, [])
+    path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+    return run_target(tmp_path, config, one_person(), timeout=60, env={"PYTHONPATH": path})
 
 
 def test_a_domain_that_does_not_resolve_says_so_and_names_the_setting(tmp_path):

@@ -22,6 +22,7 @@ def replay(keys: KeyStore) -> list[object]:
         "person", "email", [(1, {"a@x"}), (3, {"c@x"})], IndexState(generation=2, full_at=9.0), sweep=True
     )
     seen += [keys.ids("person", "email", key) for key in ("a@x", "b@x", "c@x", "d@x", "shared@x")]
+    seen.append(keys.held("person", ["email", "phone"], [1, 2, 3, 4, 99]))
     seen += [
         sorted(keys.forget("person", 1)),
         keys.ids("person", "email", "a@x"),
@@ -39,3 +40,4 @@ def test_the_memory_store_answers_as_the_ledgers(tmp_path):
     memory = KeyStore.in_memory("acct")
     assert isinstance(memory, MemoryKeyStore) and not memory.persistent
     assert replay(memory) == expected
+    assert {1, 3} in expected  # held: what the last full listing saw, not what it swept

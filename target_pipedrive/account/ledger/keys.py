@@ -135,18 +135,21 @@ class KeyStore:
             self._save(conn, entity, field, state)
         return swept
 
-    def holds(self, entity: str, fields: Iterable[str], entity_id: int) -> bool:
-        """Whether any of these indexes of an entity type has a row of this id."""
-        wanted = sorted(set(fields))
+    def held(self, entity: str, fields: Iterable[str], ids: Iterable[int]) -> set[int]:
+        """Which of these ids any of these indexes of an entity type has a row of (one query per
+        _CHUNK ids: SQLite caps a statement's parameters)."""
+        wanted, candidates = sorted(set(fields)), sorted(set(ids))
+        found: set[int] = set()
         if not wanted:
-            return False
+            return found
         with self._db() as conn:
-            query = sa.select(sa.literal(1)).where(
-                *self._of(entity),
-                index_keys.c.field.in_(wanted),
-                index_keys.c.entity_id == entity_id,
-            )
-            return conn.execute(query.limit(1)).first() is not None
+            for start in range(0, len(candidates), _CHUNK):
+                chunk = candidates[start : start + _CHUNK]
+                query = sa.select(index_keys.c.entity_id).where(
+                    *self._of(entity), index_keys.c.field.in_(wanted), index_keys.c.entity_id.in_(chunk)
+                )
+                found.update(int(row[0]) for row in conn.execute(query.distinct()))
+        return found
 
     def save(self, entity: str, field: str, state: IndexState) -> None:
         with self._db(write=True) as conn:
