@@ -110,6 +110,10 @@ def _normalize(store: Store, kind: str, item: dict[str, Any]) -> dict[str, Any]:
             item["person_id"] = primary[0]["person_id"]
         if item.get("subject") is None:
             item["subject"] = str(item.get("type", "task")).capitalize()
+        for key in ("due_time", "duration"):
+            # Taken as HH:MM or HH:MM:SS, answered with seconds (the OpenAPI examples: '15:00:00').
+            if isinstance(item.get(key), str) and len(item[key]) == 5:
+                item[key] = f"{item[key]}:00"
     return item
 
 

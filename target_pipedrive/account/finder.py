@@ -323,7 +323,7 @@ class EntityFinder:
         try:
             response = self._client.get(entity.item(int(text)))
         except PipedriveRequestError as exc:
-            if exc.status == 404:
+            if exc.status in (404, 410):  # gone: deleted, or merged into another entity
                 return None
             raise
         data = response.data or {}

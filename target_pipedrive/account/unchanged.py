@@ -6,7 +6,10 @@ anything this module cannot compare counts as a change, so the doubt costs a wri
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_HH_MM = re.compile(r"\d\d:\d\d")
 
 
 def holds(current: dict[str, Any], body: dict[str, Any]) -> bool:
@@ -28,4 +31,13 @@ def _same(sent: Any, held: Any) -> bool:
         return sent is held
     if isinstance(sent, (int, float)) and isinstance(held, (int, float)):
         return float(sent) == float(held)
+    if isinstance(sent, str) and isinstance(held, str) and sent != held:
+        return _same_time(sent, held)
     return sent == held
+
+
+def _same_time(sent: str, held: str) -> bool:
+    """A time sent as HH:MM and answered as HH:MM:00 (Pipedrive's v2 activities: `due_time`, `duration`),
+    or the other way round."""
+    short, long = (sent, held) if len(sent) < len(held) else (held, sent)
+    return len(short) == 5 and long == f"{short}:00" and _HH_MM.fullmatch(short) is not None

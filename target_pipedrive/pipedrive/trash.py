@@ -13,8 +13,11 @@ _BY_ID = frozenset({"GET", "PATCH", "PUT"})
 
 def trashed(method: str, path: str, data: Any) -> EntityTrashed | None:
     """The error to raise when `data`, the answer to `method path`, is one entity and a deleted one:
-    such an answer must not be taken for a live entity (nor a PATCH into it for the record's update)."""
-    if method not in _BY_ID or not isinstance(data, dict) or data.get("is_deleted") is not True:
+    such an answer must not be taken for a live entity (nor a PATCH into it for the record's update).
+    v2 entities say so with `is_deleted`; v1 notes (and v1's other objects) with `active_flag: false`."""
+    if method not in _BY_ID or not isinstance(data, dict):
+        return None
+    if data.get("is_deleted") is not True and data.get("active_flag") is not False:
         return None
     collection, _, entity_id = path.rstrip("/").rpartition("/")
     entity = BY_COLLECTION.get(collection)

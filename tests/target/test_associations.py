@@ -308,3 +308,21 @@ def test_a_deal_finds_the_person_created_earlier_in_the_run_despite_search_lag(
     assert run.returncode == 0, run.stderr
     [created] = sandbox.entities("deals")
     assert created["person_id"] is not None and created["org_id"] is not None
+
+
+def test_activity_update_by_id_holding_the_same_times_sends_nothing(tmp_path, sandbox, base_config):
+    # Pipedrive answers due_time and duration with seconds ("09:30:00"); the record's "09:30" is the
+    # same time. Without a ledger the update is compared with the activity as read: unchanged.
+    cfg = config(base_config, ACTIVITY)
+    first = track("Activity Upserted", subject="Call", type="Call", due_time="09:30", duration="01:15")
+    assert run_target(tmp_path, cfg, messages(first)).returncode == 0
+    [activity] = sandbox.entities("activities")
+    assert (activity["due_time"], activity["duration"]) == ("09:30:00", "01:15:00")
+    again = track(
+        "Activity Upserted", activity_id=activity["id"], subject="Call", due_time="09:30", duration="01:15"
+    )
+    seq = sandbox.log()[-1]["seq"]
+    run = run_target(tmp_path, cfg | {"ledger_path": ""}, messages(again))
+    assert run.returncode == 0, run.stderr
+    assert not [e for e in sandbox.log() if e["seq"] > seq and e["method"] in ("PATCH", "PUT")]
+    assert run.summary()["mappings"]["activities"]["unchanged"] == 1

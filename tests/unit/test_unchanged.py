@@ -35,3 +35,12 @@ def test_any_difference_is_a_change():
 def test_booleans_are_not_numbers():
     assert not holds({"done": 1}, {"done": True})
     assert holds({"done": True}, {"done": True})
+
+
+def test_a_time_sent_as_hh_mm_is_held_as_hh_mm_ss():
+    # Pipedrive's v2 activities answer due_time and duration with seconds (the OpenAPI examples).
+    assert holds({"due_time": "09:05:00", "duration": "01:30:00"}, {"due_time": "09:05", "duration": "01:30"})
+    assert holds({"due_time": "09:05"}, {"due_time": "09:05:00"})
+    assert not holds({"due_time": "09:05:30"}, {"due_time": "09:05"})
+    assert not holds({"due_time": "09:06:00"}, {"due_time": "09:05"})
+    assert not holds({"name": "ab:cd:00"}, {"name": "ab:cd"})
