@@ -7,6 +7,10 @@ from typing import Any
 from ..pipedrive import formats as values
 from .catalog import FieldDef
 
+# A v2 time or time range names its zone with either (pipedrive-api.md: custom field value formats).
+ZONE_KEYS = ("timezone_name", "timezone_id")
+ZONED_TYPES = frozenset({"time", "timerange"})
+
 _ADDRESS_PARTS = frozenset(
     {
         "value",
@@ -47,11 +51,20 @@ def _set(field: FieldDef, value: Any) -> list[Any] | None:
 def _range(field: FieldDef, value: Any, convert: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or "value" not in value or "until" not in value:
         raise ValueError(f"{field.name!r} is a range: give {{'value': ..., 'until': ...}}")
-    return {"value": convert(value["value"]), "until": convert(value["until"])}
+    zone = {key: value[key] for key in ZONE_KEYS if key in value}
+    return {"value": convert(value["value"]), "until": convert(value["until"]), **zone}
 
 
 def _time(value: Any) -> str:
     return values.hh_mm(value) + ":00"
+
+
+def _zoned(value: dict[str, Any], zone: str | None) -> dict[str, Any]:
+    """A time's (or time range's) v2 object with its zone: the mapping's, else `zone` (the authorized
+    user's, as Pipedrive's own forms take a time typed in), else none (Pipedrive's default)."""
+    if zone and not any(value.get(key) is not None for key in ZONE_KEYS):
+        return {**value, "timezone_name": zone}
+    return value
 
 
 def _address(field: FieldDef, value: Any) -> dict[str, Any]:
@@ -64,8 +77,9 @@ def _address(field: FieldDef, value: Any) -> dict[str, Any]:
     return {"value": str(value)}
 
 
-def convert(field: FieldDef, value: Any) -> Any:
-    """The API v2 value of a custom field; ValueError says what the field accepts."""
+def convert(field: FieldDef, value: Any, zone: str | None = None) -> Any:
+    """The API v2 value of a custom field; ValueError says what the field accepts. `zone`: the time
+    zone of a time or time range the mapping gives without one (v2's `timezone_name`)."""
     if value is None:
         return None
     kind = field.type
@@ -89,10 +103,10 @@ def convert(field: FieldDef, value: Any) -> Any:
         return _range(field, value, values.date)
     if kind == "time":
         if isinstance(value, dict):
-            return {**value, "value": _time(value.get("value"))}
-        return {"value": _time(value)}
+            return _zoned({**value, "value": _time(value.get("value"))}, zone)
+        return _zoned({"value": _time(value)}, zone)
     if kind == "timerange":
-        return _range(field, value, _time)
+        return _zoned(_range(field, value, _time), zone)
     if kind == "address":
         return _address(field, value)
     return value

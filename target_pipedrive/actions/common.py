@@ -136,8 +136,10 @@ def custom_field_values(rt: Runtime, entity: Entity, payload: dict[str, Any]) ->
                 "map it to its own field",
                 field=f"custom_fields.{wanted}",
             )
+        # A time without a zone is the authorized user's local time, as Pipedrive's own forms take it.
+        zone = rt.user().get("timezone_name") if field.type in custom.ZONED_TYPES else None
         try:
-            result[field.key] = custom.convert(field, value)
+            result[field.key] = custom.convert(field, value, zone if isinstance(zone, str) else None)
         except ValueError as exc:
             raise Reject(str(exc), field=f"custom_fields.{wanted}") from exc
     return result

@@ -36,6 +36,34 @@ def test_conversions(kind, given, expected):
     assert convert(field(kind), given) == expected
 
 
+@pytest.mark.parametrize(
+    ("kind", "given", "expected"),
+    [
+        ("time", "9:30", {"value": "09:30:00", "timezone_name": "Europe/Berlin"}),
+        (
+            "time",
+            {"value": "9:30", "timezone_name": "Asia/Tokyo"},
+            {"value": "09:30:00", "timezone_name": "Asia/Tokyo"},
+        ),
+        ("time", {"value": "9:30", "timezone_id": 318}, {"value": "09:30:00", "timezone_id": 318}),
+        (
+            "timerange",
+            {"value": "9:00", "until": "17:00"},
+            {"value": "09:00:00", "until": "17:00:00", "timezone_name": "Europe/Berlin"},
+        ),
+        (
+            "timerange",
+            {"value": "9:00", "until": "17:00", "timezone_name": "Asia/Tokyo"},
+            {"value": "09:00:00", "until": "17:00:00", "timezone_name": "Asia/Tokyo"},
+        ),
+    ],
+)
+def test_a_time_takes_the_mappings_zone_else_the_users(kind, given, expected):
+    # v2's time and time range objects carry their zone (timezone_name or timezone_id); a time range
+    # used to drop the mapping's.
+    assert convert(field(kind), given, "Europe/Berlin") == expected
+
+
 def test_enum_by_label_any_case_or_id():
     tier = field("enum", Gold=11, Silver=12)
     assert convert(tier, "gold") == 11
