@@ -216,7 +216,8 @@ class GuardedReader(SimpleSingerReader):
         if found:
             self.logger.warning(
                 "line %d: lone UTF-16 surrogate(s) replaced by U+FFFD in %s "
-                "(not Unicode, so Pipedrive could not store them)",
+                "(not Unicode, so Pipedrive could not store them; in a messageId by their \\uXXXX "
+                "escape, which keeps events apart)",
                 self.line_number,
                 ", ".join(found),
             )

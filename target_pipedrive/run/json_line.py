@@ -31,11 +31,19 @@ SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# An event's identity: its lone surrogates become their escapes, not U+FFFD, so that two messageIds
+# that differ only there stay two events (identity.py).
+_IDENTITY_PATH = "$.record.messageId"
+
+
 def replace_lone_surrogates(value: Any, path: str, found: list[str]) -> Any:
-    """`value` with every lone surrogate replaced by U+FFFD; the paths that held one go to `found`."""
+    """`value` with every lone surrogate replaced by U+FFFD (in a record's messageId, by its \\uXXXX
+    escape); the paths that held one go to `found`."""
     if isinstance(value, str):
         if _LONE_SURROGATE.search(value):
             found.append(path)
+            if path == _IDENTITY_PATH:
+                return _LONE_SURROGATE.sub(lambda lone: f"\\u{ord(lone.group()):04x}", value)
             return _LONE_SURROGATE.sub("\ufffd", value)
         return value
     if isinstance(value, list):

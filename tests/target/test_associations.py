@@ -326,3 +326,19 @@ def test_activity_update_by_id_holding_the_same_times_sends_nothing(tmp_path, sa
     assert run.returncode == 0, run.stderr
     assert not [e for e in sandbox.log() if e["seq"] > seq and e["method"] in ("PATCH", "PUT")]
     assert run.summary()["mappings"]["activities"]["unchanged"] == 1
+
+
+def test_two_message_ids_that_differ_only_in_lone_surrogates_are_two_notes(tmp_path, sandbox, base_config):
+    # Lone surrogates are replaced (Pipedrive stores Unicode only), but not in a way that folds two
+    # events into one: each keeps its note, and a rerun changes nothing.
+    cfg = config(base_config, NOTE)
+    notes = [
+        track("Note Upserted", content=content, email="ann@acme.example") | {"messageId": message_id}
+        for content, message_id in (("note A", "m\ud800"), ("note B", "m\udfff"))
+    ]
+    run = run_target(tmp_path, cfg, messages(*SEED, *notes))
+    assert run.returncode == 0, run.stderr
+    assert sorted(note["content"] for note in sandbox.entities("notes")) == ["note A", "note B"]
+    again = run_target(tmp_path, cfg, messages(*SEED, *notes))
+    assert again.summary()["mappings"]["notes"]["unchanged"] == 2
+    assert len(sandbox.entities("notes")) == 2

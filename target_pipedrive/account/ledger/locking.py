@@ -21,7 +21,7 @@ from typing import IO
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .errors import LedgerBusy, LedgerFailed, failed_message
+from .errors import LedgerBusy, LedgerFailed, LedgerUnusable, failed_message
 
 # The first int4 key of every advisory lock this target takes ('PD'); the second is the account's
 # (lock_key), or MIGRATION_KEY for the transaction lock a migration takes.
@@ -35,6 +35,28 @@ _HOLDER_QUERY = (
     "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
     "AND l.granted AND l.classid::bigint = :a AND l.objid::bigint = :b AND l.objsubid = 2"
 )
+
+
+def beside(path: Path, suffix: str) -> Path:
+    """A lock file beside the SQLite file, named after the file itself (symbolic links followed): two
+    runs that name one ledger by different paths take the same lock."""
+    real = path.resolve()
+    return real.with_name(f"{real.name}.{suffix}.lock")
+
+
+def refuse_hard_links(path: Path, setting: str) -> None:
+    """A SQLite ledger must have one name: SQLite keeps a journal per name, and the lock files beside
+    each name differ, so two runs naming it by two hard links could write the account at once."""
+    try:
+        links = path.stat().st_nlink
+    except OSError:  # not there yet: created with one name
+        return
+    if links > 1:
+        raise LedgerUnusable(
+            f"setting {setting}: the SQLite ledger {path} has {links} hard links (names). Two runs naming "
+            "it differently would not wait for each other, and SQLite could corrupt it. Keep one name "
+            "(remove the other links; a symbolic link is fine) and run again"
+        )
 
 
 def lock_key(account: str) -> int:
@@ -56,7 +78,7 @@ def file_lock(path: Path | None, name: str, *, read_only: bool) -> Iterator[None
         return
     import fcntl
 
-    with open(path.with_name(f"{path.name}.{name}.lock"), "a+", encoding="utf-8") as handle:
+    with open(beside(path, name), "a+", encoding="utf-8") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -86,7 +108,7 @@ def try_file_lock(path: Path, account: str, handle: IO[str] | None) -> tuple[str
     open lock file, which the caller keeps and hands back on the next try)."""
     import fcntl
 
-    lock_path = path.with_name(f"{path.name}.{lock_key(account):08x}.lock")
+    lock_path = beside(path, f"{lock_key(account):08x}")
     handle = handle or open(lock_path, "a+", encoding="utf-8")  # noqa: SIM115
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

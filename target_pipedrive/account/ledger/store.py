@@ -17,7 +17,7 @@ from .cache import RowCache
 from .engines import for_writes, make_engine, opening
 from .errors import Entry, LedgerFailed, LedgerUnusable, failed_message
 from .keys import KeyStore
-from .locking import WriterLocks, file_lock
+from .locking import WriterLocks, file_lock, refuse_hard_links
 from .schema import accounts, entries, knows_account, migrate, table_names
 from .urls import engine_url, ledger_url, shown
 
@@ -59,6 +59,8 @@ class Ledger:
         self.path: Path | None = (
             Path(parsed.database) if self.backend == "sqlite" and parsed.database else None
         )
+        if self.path is not None and not read_only:
+            refuse_hard_links(self.path, setting)
         with self._opening():
             self.engine = make_engine(
                 parsed, path=self.path, where=self.where, read_only=lambda: self.read_only
