@@ -154,6 +154,8 @@ def _in_range(name: str, value: Any) -> str | None:
 
 def output_path_problem(name: str, value: str) -> str | None:
     """Why the file a setting names cannot be written, found before the run writes it; None if it can."""
+    if "\0" in value:  # no operating system takes it (SQLite would say only "embedded null byte")
+        return f"setting {name}: {value!r} holds a NUL character (\\0), which no file name may; remove it"
     path = Path(value)
     if os.path.exists(value):
         if path.is_dir():

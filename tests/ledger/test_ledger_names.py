@@ -1,5 +1,6 @@
 """One SQLite ledger, one lock, whatever name a run gives it: a symbolic link (a persistent volume linked
-into a Meltano project) takes the same lock as the file; a hard link is refused at start-up."""
+into a Meltano project) takes the same lock as the file; a hard link is refused at start-up. And a
+ledger_path is the file exactly as named (a path, not a URL)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import pytest
 
 from target_pipedrive.account.ledger import Ledger, LedgerBusy, LedgerUnusable
+from target_pipedrive.settings.checks import output_path_problem
 
 ACCOUNT = "https://acme.pipedrive.com"
 
@@ -38,3 +40,23 @@ def test_a_ledger_with_two_hard_links_is_refused(tmp_path):
         Ledger(tmp_path / "other.sqlite", ACCOUNT, setting="ledger_path")
     # Read-only (a dry run, the ledger tool's show) writes nothing: it may still read it.
     Ledger(real, ACCOUNT, read_only=True).close()
+
+
+@pytest.mark.parametrize(
+    "name", ["a?mode=ro.sqlite", "c%41.sqlite", "f%2Fg.sqlite", "h#x.sqlite", "sp ace ü.sqlite"]
+)
+def test_a_ledger_path_is_the_file_exactly_as_named(tmp_path, name):
+    # ledger_path is a path, not a URL: `?`, `#` and `%XX` are part of the file's name.
+    ledger = Ledger(tmp_path / name, ACCOUNT)
+    try:
+        ledger.lock_writer(0)
+        ledger.put("id:person:email", "a@x.example", "person", 7)
+    finally:
+        ledger.close()
+    assert (tmp_path / name).is_file()
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith((".lock", "-wal", "-shm"))] == [name]
+
+
+def test_a_nul_in_a_file_setting_is_a_problem_named_at_start_up():
+    problem = output_path_problem("ledger_path", "/tmp/h\0i.sqlite")
+    assert problem is not None and "NUL" in problem and "ledger_path" in problem

@@ -4,6 +4,7 @@ with its password), and the URL the engine is made from (psycopg 3 for PostgreSQ
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy.engine import URL, make_url
 
@@ -13,7 +14,9 @@ def ledger_url(path_or_url: str | Path) -> str:
     text = str(path_or_url)
     if "://" in text:
         return text
-    return f"sqlite:///{Path(text).expanduser().absolute()}"
+    # Quoted: a URL would read `?` as its query, `#` as a fragment and `%XX` as an escape; SQLAlchemy
+    # unquotes the database part, so the file is the path exactly as given.
+    return "sqlite:///" + quote(str(Path(text).expanduser().absolute()), safe="/")
 
 
 def shown(url: str) -> str:
