@@ -26,6 +26,14 @@ PRELOAD_LIMIT = 500_000
 # A database error of a ledger in use: the run stops cleanly (LedgerFailed).
 DB_ERRORS = (sa.exc.SQLAlchemyError, sqlite3.Error)
 
+# The statements of every write, made once: building one costs as much as running it (a put is two).
+_DELETE_ROW = entries.delete().where(
+    entries.c.account == sa.bindparam("account"),
+    entries.c.scope == sa.bindparam("scope"),
+    entries.c.key == sa.bindparam("key"),
+)
+_INSERT_ROW = entries.insert()
+
 
 class Ledger:
     """Thread-safe; `read_only` (dry runs, tools) reads what earlier runs wrote and records nothing."""
@@ -250,18 +258,18 @@ class Ledger:
         entity_id = str(entity_id)
         with self._lock:
             if not self._memory_only:
+                row = {"account": self.account, "scope": scope, "key": key}
                 with self._writing() as conn:
-                    conn.execute(entries.delete().where(*self._row(scope, key)))
+                    conn.execute(_DELETE_ROW, row)
                     conn.execute(
-                        entries.insert().values(
-                            account=self.account,
-                            scope=scope,
-                            key=key,
-                            entity=entity,
-                            entity_id=entity_id,
-                            digest=body_digest,
-                            updated_at=time.time(),
-                        )
+                        _INSERT_ROW,
+                        {
+                            **row,
+                            "entity": entity,
+                            "entity_id": entity_id,
+                            "digest": body_digest,
+                            "updated_at": time.time(),
+                        },
                     )
             if self._cache is not None:
                 self._cache.put((scope, key), (entity, entity_id, body_digest))
@@ -305,7 +313,7 @@ class Ledger:
         with self._lock:
             if not self._memory_only:
                 with self._writing() as conn:
-                    conn.execute(entries.delete().where(*self._row(scope, key)))
+                    conn.execute(_DELETE_ROW, {"account": self.account, "scope": scope, "key": key})
             if self._cache is not None:
                 self._cache.drop((scope, key))
 
