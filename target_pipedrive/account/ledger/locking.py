@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import LedgerBusy, LedgerFailed, LedgerUnusable, failed_message
+from .lock_keeper import LockKeeper
 
 # The first int4 key of every advisory lock this target takes ('PD'); the second is the account's
 # (lock_key), or MIGRATION_KEY for the transaction lock a migration takes.
@@ -130,6 +131,8 @@ class WriterLocks:
         self.engine, self.backend, self.path, self.where = engine, backend, path, where
         self._conn: Connection | None = None
         self._files: dict[str, IO[str]] = {}
+        self._held: set[int] = set()  # PostgreSQL: the lock keys this session took
+        self._keeper: LockKeeper | None = None
 
     def take(self, keys: Sequence[str], wait: float, on_wait: Callable[[str], None] | None) -> None:
         """Every key's lock, in the order given (every run takes the URL's first, then the company's:
@@ -137,6 +140,7 @@ class WriterLocks:
         LedgerBusy names the holder."""
         deadline = time.monotonic() + max(0.0, wait)
         told = False
+        self._stop_keeping()  # the lock's connection takes the new keys alone
         for key in keys:
             while (holder := self._try(key)) is not None:
                 if time.monotonic() >= deadline:
@@ -150,6 +154,19 @@ class WriterLocks:
                     on_wait(f"Another run holds the sync ledger's writer lock ({holder}): {waiting}")
                     told = True
                 time.sleep(LOCK_POLL)
+            self._held.add(lock_key(key))
+        if self._conn is not None:
+            self._keeper = LockKeeper(self._conn, LOCK_CLASS, len(self._held), self.where)
+
+    def check(self) -> None:
+        """Before a write: LedgerFailed if a PostgreSQL writer lock was lost with its connection."""
+        if self._keeper is not None:
+            self._keeper.check()
+
+    def _stop_keeping(self) -> None:
+        if self._keeper is not None:
+            self._keeper.stop()
+            self._keeper = None
 
     def _try(self, key: str) -> str | None:
         if self.backend == "postgresql":
@@ -164,6 +181,7 @@ class WriterLocks:
         return holder
 
     def close(self) -> None:
+        self._stop_keeping()
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 self._conn.close()

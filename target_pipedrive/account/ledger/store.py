@@ -341,6 +341,7 @@ class Ledger:
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[Connection]:
+        self._locks.check()  # never a write once another run may hold the account
         try:
             with self._writer.begin() as conn:
                 yield conn
