@@ -28,6 +28,8 @@ from .summary import RunSummary
 # Seconds to give a create whose answer was lost to land before asking whether it did.
 RECHECK_DELAY = 1.0
 MAX_RECHECK_DELAY = 30.0
+# Seconds after it was sent that a killed run's create is waited for at least (never past outcome_settle).
+KILLED_WAIT_FLOOR = 60.0
 # A create with an unknown outcome is looked for again after this many seconds, then twice as long…
 SETTLE_POLL_FIRST = 2.0
 SETTLE_POLL_MAX = 30.0
@@ -222,9 +224,12 @@ class Creates:
             # outcome_settle after every kill would make reruns look hung, so only while a POST sent then
             # could still be answered (request_timeout) and show in the lists: as long as that run would
             # itself have waited before looking.
+            # A server may hold a request past the client's timeout and commit it then: at least a
+            # minute (what the default request_timeout and its re-check give), whatever the setting.
             timeout = _seconds(sent.get("timeout"), self.runtime.client.timeout)
-            left = sent_at + timeout + recheck_delay(timeout) - time.time()
-            why = "(request_timeout and a re-check after it was sent) in case it still lands"
+            floor = min(KILLED_WAIT_FLOOR, self.runtime.settle_seconds)
+            left = sent_at + max(timeout + recheck_delay(timeout), floor) - time.time()
+            why = "(a minute, or request_timeout and a re-check, after it was sent) in case it still lands"
         if left <= 0:
             return None
         stopped = "" if sent.get("in_doubt") else " that stopped while it may have been in flight"

@@ -94,7 +94,8 @@ def test_an_intent_older_than_its_request_could_take_costs_the_rerun_no_wait(tmp
     fault = {"method": "POST", "path": "/api/v2/persons", "latency": 3, "drop": "before", "count": 1}
     sandbox.configure(faults=[fault])
     text = text_of(identify("u1", "lost@example.com", "Lost"))
-    config = config_for(sandbox, tmp_path, request_timeout=1)
+    # The wait of a killed run's create: a minute at least, never past outcome_settle (here 2 s).
+    config = config_for(sandbox, tmp_path, request_timeout=1, outcome_settle=2)
     kill_in_flight(sandbox, tmp_path, config, text, signal.SIGKILL)
     # The killed run's request_timeout (1 s) and re-check (1 s) after it was sent have passed.
     time.sleep(2.5)
@@ -201,3 +202,18 @@ def test_a_rerun_with_a_shorter_request_timeout_waits_as_long_as_the_killed_run_
     wait_until_answered(sandbox)
     assert len(sandbox.entities("persons")) == 1
     assert "landed (id" in rerun.stderr
+
+
+def test_a_create_held_past_the_killed_runs_request_timeout_is_waited_for(tmp_path, sandbox):
+    """The server holds the POST (12 s) far past the killed run's request_timeout (3 s) and commits it:
+    the rerun at once waits a minute at least (here outcome_settle, 20 s) from when it was sent, finds
+    it, and sends nothing (it used to wait 6 s, send it again, and the late one made a second)."""
+    sandbox.configure(faults=[{"method": "POST", "path": "/api/v2/persons", "latency": 12, "count": 1}])
+    config = config_for(sandbox, tmp_path, request_timeout=3, outcome_settle=20)
+    text = text_of(identify("u1", "held@example.com", "Held"))
+    kill_in_flight(sandbox, tmp_path, config, text, signal.SIGKILL)
+    rerun = run_target(tmp_path, config, text)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    wait_until_answered(sandbox)
+    assert len(sandbox.entities("persons")) == 1
+    assert IN_FLIGHT in rerun.stderr and "landed (id" in rerun.stderr
