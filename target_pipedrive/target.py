@@ -167,4 +167,4 @@ class TargetPipedrive(GuardedInput, Target):
         try:
             super().process_endofpipe()  # passes the last safe state on (again, if at all)
         finally:
-            self.run.end(settled=not left)
+            self.run.end(settled=not left, stopped=True)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +52,23 @@ class Run:
     # still in flight may yet write to it; SQLite keeps it whole either way).
     settled: bool = True
     closing: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    # The report's: "running" until the run ends, then "finished", or "stopped" (a clean stop).
+    status: str = "running"
+    started_at: str = field(default_factory=lambda: _now())
+    ended_at: str | None = None
 
     @property
     def mapping_names(self) -> list[str]:
         return [mapping.name for mapping in self.mappings]
 
     def report(self) -> dict[str, Any]:
-        return self.summary.as_dict(api=self.runtime.client.stats.snapshot())
+        when = {"status": self.status, "started_at": self.started_at, "ended_at": self.ended_at}
+        return self.summary.as_dict(api=self.runtime.client.stats.snapshot()) | when
 
-    def end(self, *, settled: bool = True) -> None:
+    def end(self, *, settled: bool = True, stopped: bool = False) -> None:
         """Close what the run opened, then log and write the summary."""
         self.settled = settled
+        self.status, self.ended_at = ("stopped" if stopped else "finished"), _now()
         self.closing.close()
 
     def log_summary(self) -> None:
@@ -76,12 +84,32 @@ class Run:
             where = f"in {kept}, each with its reason" if kept else "not kept"
             self.logger.info("Rejected records: %d, %s", report["rejected"], where)
         if path := self.settings.report_file:
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-                Path(path).write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            except OSError as exc:
-                raise OutputUnwritable("report_file", path, exc) from None
+            _write_report(path, json.dumps(report, indent=2, sort_keys=True) + "\n")
             self.logger.info("Report: %s", path)
+
+
+def _report_started(path: str | None, started_at: str) -> None:
+    """The report file says the run is under way from the start: a run killed before its end (kill -9,
+    out of memory) leaves that, never the previous run's summary as if it were this one's."""
+    if path:
+        stub = {"status": "running", "started_at": started_at, "pid": os.getpid()}
+        _write_report(path, json.dumps(stub, sort_keys=True) + "\n")
+
+
+def _write_report(path: str, text: str) -> None:
+    """The report file replaced whole (a new file renamed over it): a reader never sees half of one."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        fresh.write_text(text, encoding="utf-8")
+        os.replace(fresh, target)
+    except OSError as exc:
+        raise OutputUnwritable("report_file", path, exc) from None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def compiled_mappings(settings: Settings) -> list[CompiledMapping]:
@@ -120,6 +148,13 @@ def build_run(settings: Settings, logger: logging.Logger) -> Run:
         if runtime.ledger is not None:
             runtime.ledger.close()
         raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
+    started_at = _now()
+    try:
+        _report_started(settings.report_file, started_at)
+    except OutputUnwritable:
+        if runtime.ledger is not None:
+            runtime.ledger.close()
+        raise
     summary = RunSummary()
     plan = None
     if settings.dry_run:
@@ -156,7 +191,9 @@ def build_run(settings: Settings, logger: logging.Logger) -> Run:
         segment_warehouse=settings.segment_warehouse,
         after_record=progress.tick,
     )
-    run = Run(settings, mappings, runtime, summary, rejects, flow, progress, plan, logger)
+    run = Run(
+        settings, mappings, runtime, summary, rejects, flow, progress, plan, logger, started_at=started_at
+    )
     _close_in_order(run, unsettled)
     return run
 

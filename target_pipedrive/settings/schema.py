@@ -110,9 +110,10 @@ SETTINGS = th.PropertiesList(
         title="Report file",
         description=(
             "Path of a JSON file that receives the run summary at the end (records in, written, "
-            "unchanged, filtered, rejected, per mapping, API calls and tokens), for Airflow or a monitor. "
-            "Unset: none, except when Meltano runs the target: output/target-pipedrive/report.json in "
-            "the Meltano project."
+            "unchanged, filtered, rejected, per mapping, API calls and tokens; status finished or "
+            "stopped, started_at, ended_at), for Airflow or a monitor; from the start it says status "
+            "running (what a killed run leaves). Unset: none, except when Meltano runs the target: "
+            "output/target-pipedrive/report.json in the Meltano project."
         ),
     ),
     th.Property(

@@ -109,6 +109,7 @@ def test_a_signal_during_a_429_wait(tmp_path, sandbox, base_config, signum, code
         "bookmarks": {STREAM: {"offset": 2}}
     }
     assert read_report(report)["written"] == 2
+    assert read_report(report)["status"] == "stopped"
 
 
 def test_sigterm_during_a_backoff(tmp_path, sandbox, base_config):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 
+from ..stops.test_signals import stop_while
 from .cli import messages, run_target
 from .test_person import person_mapping
 
@@ -32,6 +34,7 @@ def test_report_file_holds_the_run_summary(tmp_path, base_config):
 
     written = json.loads(report.read_text())
     assert written == run.summary()
+    assert written["status"] == "finished" and written["started_at"] <= written["ended_at"]
     assert (written["records_in"], written["written"], written["filtered"]) == (4, 3, 1)
     assert written["mappings"]["People"]["created"] == 3
     assert written["api"]["calls"] > 0
@@ -62,3 +65,21 @@ def test_no_progress_line_before_the_interval(tmp_path, base_config):
     assert run.returncode == 0, run.stderr
     assert "Progress: " not in run.stderr
     assert run.summary()["written"] == 3
+
+
+def test_a_killed_run_leaves_a_report_that_says_it_never_ended(tmp_path, base_config):
+    # A monitor reading report_file after an out-of-memory kill must not see the last run's summary.
+    report = tmp_path / "report.json"
+    config = base_config | {"mappings": [PEOPLE], "report_file": str(report)}
+    assert run_target(tmp_path, config, messages(*_people(2))).returncode == 0
+    finished = json.loads(report.read_text())
+    text = "".join(json.dumps(line) + "\n" for line in messages(*_people(1)))
+
+    def running() -> bool:
+        return report.exists() and json.loads(report.read_text()).get("status") == "running"
+
+    run, _ = stop_while(tmp_path, config, text, running, signal.SIGKILL, keep_open=True)
+    assert run.returncode == -signal.SIGKILL
+    left = json.loads(report.read_text())
+    assert left["status"] == "running" and left["started_at"] >= finished["started_at"]
+    assert "written" not in left and left["pid"] > 0
