@@ -3,6 +3,7 @@ and the create and update writes."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..account import custom_fields as custom
@@ -11,6 +12,7 @@ from ..account.finder import LookupRejected, NotAnId, digits
 from ..account.match import MatchField, UnsearchableField
 from ..account.runtime import Runtime
 from ..account.texts import checked_email, text_key
+from ..mapping.jsvalues import type_name
 from ..pipedrive import formats as values
 from ..pipedrive.entities import ORGANIZATION, PERSON, Entity
 from .plan import Reject, Skip, Write
@@ -197,7 +199,16 @@ def contacts(items: list[Any]) -> list[dict[str, Any]]:
 
 
 def emails(items: list[Any]) -> list[dict[str, Any]]:
-    """Mapped emails as `contacts`, each in NFC and refused when it holds an invisible character."""
+    """Mapped emails as `contacts`, each in NFC and refused when it holds an invisible character, or
+    when it is no text at all (a number or a boolean is a mapping pointing at the wrong field)."""
+    for item in items:
+        value = item.get("value") if isinstance(item, dict) else item
+        if isinstance(value, (bool, int, float, dict, list)):
+            raise Reject(
+                f"email {json.dumps(value)[:60]} is {type_name(value)}, not an address: map the field "
+                "that holds the email address (a text), then replay the reject",
+                field="email",
+            )
     result = contacts(items)
     for entry in result:
         try:
