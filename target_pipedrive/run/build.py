@@ -88,12 +88,11 @@ class Run:
             self.logger.info("Report: %s", path)
 
 
-def _report_started(path: str | None, started_at: str) -> None:
-    """The report file says the run is under way from the start: a run killed before its end (kill -9,
-    out of memory) leaves that, never the previous run's summary as if it were this one's."""
+def _write_report_stub(path: str | None, stub: dict[str, Any]) -> None:
+    """The report file before the summary: a run killed before its end (kill -9, out of memory) leaves
+    `running`, one stopped at start-up `stopped`, never the previous run's summary as if it were its own."""
     if path:
-        stub = {"status": "running", "started_at": started_at, "pid": os.getpid()}
-        _write_report(path, json.dumps(stub, sort_keys=True) + "\n")
+        _write_report(path, json.dumps(stub | {"pid": os.getpid()}, sort_keys=True) + "\n")
 
 
 def _write_report(path: str, text: str) -> None:
@@ -140,7 +139,20 @@ def connected(settings: Settings, logger: logging.Logger) -> Runtime:
 
 
 def build_run(settings: Settings, logger: logging.Logger) -> Run:
-    """The whole run, before any message is read: a config or account problem stops it here."""
+    """The whole run, before any message is read: a config or account problem stops it here. The
+    report file says so from the very start (a wait for the writer lock included)."""
+    started_at = _now()
+    _write_report_stub(settings.report_file, {"status": "running", "started_at": started_at})
+    try:
+        return _build(settings, logger, started_at)
+    except BaseException:
+        with contextlib.suppress(OutputUnwritable):
+            stopped = {"status": "stopped", "started_at": started_at, "ended_at": _now()}
+            _write_report_stub(settings.report_file, stopped)
+        raise
+
+
+def _build(settings: Settings, logger: logging.Logger, started_at: str) -> Run:
     mappings = compiled_mappings(settings)
     runtime = connected(settings, logger)
     problems = check_against_account(runtime, mappings)
@@ -148,13 +160,6 @@ def build_run(settings: Settings, logger: logging.Logger) -> Run:
         if runtime.ledger is not None:
             runtime.ledger.close()
         raise ConfigValidationError("The config does not fit the Pipedrive account", errors=problems)
-    started_at = _now()
-    try:
-        _report_started(settings.report_file, started_at)
-    except OutputUnwritable:
-        if runtime.ledger is not None:
-            runtime.ledger.close()
-        raise
     summary = RunSummary()
     plan = None
     if settings.dry_run:

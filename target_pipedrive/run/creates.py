@@ -228,8 +228,10 @@ class Creates:
             # minute (what the default request_timeout and its re-check give), whatever the setting.
             timeout = _seconds(sent.get("timeout"), self.runtime.client.timeout)
             floor = min(KILLED_WAIT_FLOOR, self.runtime.settle_seconds)
-            left = sent_at + max(timeout + recheck_delay(timeout), floor) - time.time()
-            why = "(a minute, or request_timeout and a re-check, after it was sent) in case it still lands"
+            bound = timeout + recheck_delay(timeout)
+            left = sent_at + max(bound, floor) - time.time()
+            waited = f"{floor:g} s" if floor > bound else "request_timeout and a re-check"
+            why = f"({waited} after it was sent) in case it still lands"
         if left <= 0:
             return None
         stopped = "" if sent.get("in_doubt") else " that stopped while it may have been in flight"

@@ -31,18 +31,19 @@ SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-# An event's identity: its lone surrogates become their escapes, not U+FFFD, so that two messageIds
-# that differ only there stay two events (identity.py).
-_IDENTITY_PATH = "$.record.messageId"
+# An event's identity (a Segment event's messageId; a warehouse row's message_id or id, which become
+# it): its lone surrogates become their escapes, not U+FFFD, so that two ids that differ only there
+# stay two events (identity.py).
+_IDENTITY_PATHS = frozenset({"$.record.messageId", "$.record.message_id", "$.record.id"})
 
 
 def replace_lone_surrogates(value: Any, path: str, found: list[str]) -> Any:
-    """`value` with every lone surrogate replaced by U+FFFD (in a record's messageId, by its \\uXXXX
+    """`value` with every lone surrogate replaced by U+FFFD (in a record's event id, by its \\uXXXX
     escape); the paths that held one go to `found`."""
     if isinstance(value, str):
         if _LONE_SURROGATE.search(value):
             found.append(path)
-            if path == _IDENTITY_PATH:
+            if path in _IDENTITY_PATHS:
                 return _LONE_SURROGATE.sub(lambda lone: f"\\u{ord(lone.group()):04x}", value)
             return _LONE_SURROGATE.sub("\ufffd", value)
         return value

@@ -60,3 +60,18 @@ def test_a_ledger_path_is_the_file_exactly_as_named(tmp_path, name):
 def test_a_nul_in_a_file_setting_is_a_problem_named_at_start_up():
     problem = output_path_problem("ledger_path", "/tmp/h\0i.sqlite")
     assert problem is not None and "NUL" in problem and "ledger_path" in problem
+
+
+def test_a_ledger_earlier_versions_kept_under_another_reading_of_the_path_is_not_left_behind(tmp_path):
+    # Earlier versions read ledger_path as a URL: "c%41.sqlite" was the file "cA.sqlite".
+    Ledger(tmp_path / "cA.sqlite", ACCOUNT).close()
+    with pytest.raises(LedgerUnusable, match=r"kept the ledger in .*cA\.sqlite'; move that file"):
+        Ledger(tmp_path / "c%41.sqlite", ACCOUNT, setting="ledger_path")
+    assert not (tmp_path / "c%41.sqlite").exists()
+
+
+def test_a_folder_is_no_hard_linked_ledger(tmp_path):
+    # A folder has two or more links: the message about hard links would be wrong there.
+    with pytest.raises(LedgerUnusable, match="is not a usable sync ledger") as raised:
+        Ledger(tmp_path, ACCOUNT, setting="ledger_url")
+    assert "hard link" not in str(raised.value)

@@ -26,7 +26,10 @@ def _comparable(summary: dict[str, Any]) -> dict[str, Any]:
         name: {k: v for k, v in tally.items() if k not in ("api_calls", "tokens")}
         for name, tally in summary["mappings"].items()
     }
-    return {k: v for k, v in summary.items() if k != "api"} | {"mappings": mappings}
+    # When the run started and ended differ too.
+    return {k: v for k, v in summary.items() if k not in ("api", "started_at", "ended_at")} | {
+        "mappings": mappings
+    }
 
 
 def _dry_then_real(

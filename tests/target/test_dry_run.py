@@ -29,7 +29,10 @@ def _without_api(summary: dict[str, Any]) -> dict[str, Any]:
         name: {k: v for k, v in tally.items() if k not in ("api_calls", "tokens")}
         for name, tally in summary["mappings"].items()
     }
-    return {k: v for k, v in summary.items() if k != "api"} | {"mappings": mappings}
+    # When the run started and ended differ too.
+    return {k: v for k, v in summary.items() if k not in ("api", "started_at", "ended_at")} | {
+        "mappings": mappings
+    }
 
 
 def test_sample_dry_run_writes_nothing_and_summarises_like_a_real_run(tmp_path, sandbox):

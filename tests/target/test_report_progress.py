@@ -83,3 +83,16 @@ def test_a_killed_run_leaves_a_report_that_says_it_never_ended(tmp_path, base_co
     left = json.loads(report.read_text())
     assert left["status"] == "running" and left["started_at"] >= finished["started_at"]
     assert "written" not in left and left["pid"] > 0
+
+
+def test_a_run_stopped_at_start_up_says_so_in_the_report(tmp_path, base_config):
+    # A wrong token stops the run before any record: the last good summary is not left looking current.
+    report = tmp_path / "report.json"
+    config = base_config | {"mappings": [PEOPLE], "report_file": str(report)}
+    assert run_target(tmp_path, config, messages(*_people(1))).returncode == 0
+    wrong = {"api_token": "wrong-token", "ledger_path": str(tmp_path / "fresh.sqlite")}
+    stopped = run_target(tmp_path, config | wrong, messages(*_people(1)))
+    assert stopped.returncode == 1, stopped.stderr[-2000:]
+    left = json.loads(report.read_text())
+    assert left["status"] == "stopped" and left["started_at"] <= left["ended_at"]
+    assert "written" not in left

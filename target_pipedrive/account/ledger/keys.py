@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
@@ -60,8 +60,17 @@ class KeyStore:
     ledger's index) writes nothing; not `persistent` (in memory): gone at the end of the run."""
 
     def __init__(
-        self, engine: Engine, account: str, *, where: str, read_only: bool = False, persistent: bool = True
+        self,
+        engine: Engine,
+        account: str,
+        *,
+        where: str,
+        read_only: bool = False,
+        persistent: bool = True,
+        before_write: Callable[[], None] = lambda: None,
     ) -> None:
+        # The ledger's writer-lock check (locking.py): no index row once another run may write.
+        self._before_write = before_write
         self.engine = engine
         self._writer = for_writes(engine)
         self.account = account
@@ -79,6 +88,8 @@ class KeyStore:
 
     @contextlib.contextmanager
     def _db(self, write: bool = False) -> Iterator[Connection]:
+        if write:
+            self._before_write()
         try:
             with self._lock, self._writer.begin() if write else self.engine.connect() as conn:
                 yield conn

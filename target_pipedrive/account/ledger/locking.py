@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import stat
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -49,10 +50,11 @@ def refuse_hard_links(path: Path, setting: str) -> None:
     """A SQLite ledger must have one name: SQLite keeps a journal per name, and the lock files beside
     each name differ, so two runs naming it by two hard links could write the account at once."""
     try:
-        links = path.stat().st_nlink
+        found = path.stat()
     except OSError:  # not there yet: created with one name
         return
-    if links > 1:
+    links = found.st_nlink
+    if stat.S_ISREG(found.st_mode) and links > 1:  # a folder has 2 or more: not this problem
         raise LedgerUnusable(
             f"setting {setting}: the SQLite ledger {path} has {links} hard links (names). Two runs naming "
             "it differently would not wait for each other, and SQLite could corrupt it. Keep one name "
@@ -164,9 +166,11 @@ class WriterLocks:
             self._keeper.check()
 
     def _stop_keeping(self) -> None:
-        if self._keeper is not None:
-            self._keeper.stop()
-            self._keeper = None
+        if self._keeper is not None and not self._keeper.stop():
+            # Its thread is still in a query on the lock's connection: that connection is left alone
+            # (closing it under the thread is not safe); the process's end closes it.
+            self._conn = None
+        self._keeper = None
 
     def _try(self, key: str) -> str | None:
         if self.backend == "postgresql":

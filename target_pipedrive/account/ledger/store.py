@@ -19,7 +19,7 @@ from .errors import Entry, LedgerFailed, LedgerUnusable, failed_message
 from .keys import KeyStore
 from .locking import WriterLocks, file_lock, refuse_hard_links
 from .schema import accounts, entries, knows_account, migrate, table_names
-from .urls import engine_url, ledger_url, shown
+from .urls import earlier_file, engine_url, ledger_url, shown
 
 # Above this many rows of an account, the ledger asks the database per key instead of holding them.
 PRELOAD_LIMIT = 500_000
@@ -33,6 +33,17 @@ _DELETE_ROW = entries.delete().where(
     entries.c.key == sa.bindparam("key"),
 )
 _INSERT_ROW = entries.insert()
+
+
+def _refuse_a_moved_ledger(path_or_url: str | Path, path: Path, setting: str) -> None:
+    """A ledger_path earlier versions read as a URL: their ledger is in another file. Starting an empty
+    one beside it would forget every identity (content matching cannot tell every event apart)."""
+    earlier = earlier_file(path_or_url)
+    if earlier is not None and earlier.is_file() and not path.exists():
+        raise LedgerUnusable(
+            f"setting {setting}: earlier versions read {str(path)!r} as a URL and kept the ledger in "
+            f"{str(earlier)!r}; move that file to {str(path)!r} (or set {setting} to it) and run again"
+        )
 
 
 class Ledger:
@@ -69,6 +80,7 @@ class Ledger:
         )
         if self.path is not None and not read_only:
             refuse_hard_links(self.path, setting)
+            _refuse_a_moved_ledger(path_or_url, self.path, setting)
         with self._opening():
             self.engine = make_engine(
                 parsed, path=self.path, where=self.where, read_only=lambda: self.read_only
@@ -360,7 +372,13 @@ class Ledger:
             with self.engine.connect() as conn:
                 if "index_state" not in table_names(conn):
                     return None
-        return KeyStore(self.engine, self.account, where=self.where, read_only=self.read_only)
+        return KeyStore(
+            self.engine,
+            self.account,
+            where=self.where,
+            read_only=self.read_only,
+            before_write=self._locks.check,
+        )
 
     # ----- a dry run, the end -----
 

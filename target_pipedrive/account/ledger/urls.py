@@ -19,6 +19,20 @@ def ledger_url(path_or_url: str | Path) -> str:
     return "sqlite:///" + quote(str(Path(text).expanduser().absolute()), safe="/")
 
 
+def earlier_file(path_or_url: str | Path) -> Path | None:
+    """The file earlier versions used for this `ledger_path` when it differs from the path itself:
+    they read it as a URL (`?` and `#` cut it, `%XX` was decoded). None for a URL or a plain path."""
+    text = str(path_or_url)
+    if "://" in text:
+        return None
+    exact = Path(text).expanduser().absolute()
+    try:
+        database = make_url(f"sqlite:///{exact}").database
+    except Exception:
+        return None
+    return Path(database) if database and Path(database) != exact else None
+
+
 def shown(url: str) -> str:
     """How messages name a ledger: a file by its path, a database by its URL without the password."""
     try:
